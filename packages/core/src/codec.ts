@@ -1,0 +1,21 @@
+import type { Claims } from './internal/claims-json.js';
+import type { ResolvedLimits } from './limits.js';
+import type { PassportClaims } from './passport.js';
+
+/**
+ * How a passport is written on the wire. Two ship with core: {@link signedCodec} (the default
+ * choice) and {@link plainCodecTrustingMesh} (for meshes that guarantee integrity).
+ */
+export interface PassportCodec {
+  /** `signed` when the value carries its own proof; `plain` when the mesh vouches for it. */
+  readonly mode: 'signed' | 'plain';
+  /** Decode and check a header value; throws a `PassportError` on any refusal. */
+  decode(value: string, limits: ResolvedLimits, nowSeconds: number): Claims;
+  /**
+   * Encode claims for an outbound header, adding the registered claims this codec owns
+   * (`iat`, `exp`, `iss`, ...). Throws `ERR_PASSPORT_CANNOT_ISSUE` when the codec has no signing key.
+   */
+  encode(claims: PassportClaims, nowSeconds: number): string;
+  /** Whether {@link PassportCodec.encode} can work: false for a signed codec without a signing key. */
+  readonly canEncode: boolean;
+}

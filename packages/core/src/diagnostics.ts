@@ -1,0 +1,30 @@
+import { channel } from 'node:diagnostics_channel';
+
+/**
+ * `node:diagnostics_channel` names the relay publishes on. Nothing is logged by default; subscribe
+ * to observe. Messages never contain the token.
+ *
+ * - `accepted`: `{ passport }` after an inbound passport is verified
+ * - `refused`: `{ error }` when an inbound value is refused
+ * - `injected`: `{ destination, headers }` (header names) when an outbound request gets headers
+ * - `withheld`: `{ destination, reason }` when headers were not sent, e.g. `'destination-not-allowed'`
+ *
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * subscribe(DIAGNOSTICS_CHANNELS.refused, ({ error }) => log.warn(error.code));
+ * ```
+ */
+export const DIAGNOSTICS_CHANNELS = Object.freeze({
+  accepted: 'passport-relay:accepted',
+  refused: 'passport-relay:refused',
+  injected: 'passport-relay:injected',
+  withheld: 'passport-relay:withheld',
+} as const);
+
+export const channels = {
+  accepted: channel(DIAGNOSTICS_CHANNELS.accepted),
+  refused: channel(DIAGNOSTICS_CHANNELS.refused),
+  injected: channel(DIAGNOSTICS_CHANNELS.injected),
+  withheld: channel(DIAGNOSTICS_CHANNELS.withheld),
+};

@@ -1,0 +1,165 @@
+/**
+ * Every refusal and every misconfiguration surfaces as a {@link PassportError}: a `code` to branch on,
+ * the HTTP `status` that code maps to, and the underlying `cause`. Messages describe what is wrong and
+ * never contain the token itself.
+ */
+
+/** The codes a {@link PassportError} can carry. */
+export type PassportErrorCode =
+  | 'ERR_PASSPORT_MISSING'
+  | 'ERR_PASSPORT_MALFORMED'
+  | 'ERR_PASSPORT_TOO_LARGE'
+  | 'ERR_PASSPORT_DUPLICATE'
+  | 'ERR_PASSPORT_ALGORITHM'
+  | 'ERR_PASSPORT_KEY_UNKNOWN'
+  | 'ERR_PASSPORT_SIGNATURE'
+  | 'ERR_PASSPORT_EXPIRED'
+  | 'ERR_PASSPORT_NOT_YET_VALID'
+  | 'ERR_PASSPORT_CLAIM_INVALID'
+  | 'ERR_PASSPORT_SCHEMA'
+  | 'ERR_PASSPORT_OPTIONS'
+  | 'ERR_PASSPORT_CANNOT_ISSUE';
+
+interface CodeInfo {
+  readonly status: number;
+  readonly title: string;
+}
+
+/** HTTP status and a short, token-free title for each code. */
+export const PASSPORT_ERRORS: Readonly<Record<PassportErrorCode, CodeInfo>> = Object.freeze({
+  ERR_PASSPORT_MISSING: { status: 401, title: 'Passport required' },
+  ERR_PASSPORT_MALFORMED: { status: 401, title: 'Passport malformed' },
+  ERR_PASSPORT_TOO_LARGE: { status: 431, title: 'Passport header too large' },
+  ERR_PASSPORT_DUPLICATE: { status: 400, title: 'More than one passport' },
+  ERR_PASSPORT_ALGORITHM: { status: 401, title: 'Passport algorithm not allowed' },
+  ERR_PASSPORT_KEY_UNKNOWN: { status: 401, title: 'Passport signed with an unknown key' },
+  ERR_PASSPORT_SIGNATURE: { status: 401, title: 'Passport signature invalid' },
+  ERR_PASSPORT_EXPIRED: { status: 401, title: 'Passport expired' },
+  ERR_PASSPORT_NOT_YET_VALID: { status: 401, title: 'Passport not yet valid' },
+  ERR_PASSPORT_CLAIM_INVALID: { status: 401, title: 'Passport claim invalid' },
+  ERR_PASSPORT_SCHEMA: { status: 401, title: 'Passport does not match the schema' },
+  ERR_PASSPORT_OPTIONS: { status: 500, title: 'passport-relay misconfigured' },
+  ERR_PASSPORT_CANNOT_ISSUE: { status: 500, title: 'Passport cannot be issued' },
+});
+
+const brand = Symbol.for('passport-relay.PassportError');
+
+/**
+ * The one error type passport-relay throws.
+ *
+ * `instanceof PassportError` works across duplicate installs (an ESM and a CommonJS copy, or two
+ * versions in one tree) because it checks a `Symbol.for` brand rather than the class identity.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   relay.require();
+ * } catch (error) {
+ *   if (error instanceof PassportError && error.code === 'ERR_PASSPORT_MISSING') {
+ *     // 401
+ *   }
+ * }
+ * ```
+ */
+export class PassportError extends Error {
+  /** Machine-readable reason. */
+  readonly code: PassportErrorCode;
+  /** HTTP status the code maps to: 401 for refusals, 431 for oversize, 400 for duplicates. */
+  readonly status: number;
+
+  constructor(code: PassportErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PassportError';
+    this.code = code;
+    this.status = PASSPORT_ERRORS[code].status;
+  }
+
+  /** Branded so that `instanceof` holds for errors created by another copy of this package. */
+  get [brand](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isPassportError(value);
+  }
+}
+
+/**
+ * `true` for a {@link PassportError} from any copy of `@passport-relay/core`.
+ *
+ * @example
+ * ```ts
+ * if (isPassportError(err)) reply.status(err.status);
+ * ```
+ */
+export function isPassportError(value: unknown): value is PassportError {
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+  );
+}
+
+/** The media type of a refusal body (RFC 9457). */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** An RFC 9457 problem document for a refused passport. */
+export interface PassportProblem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: PassportErrorCode;
+}
+
+/**
+ * The RFC 9457 body for a {@link PassportError}. The detail is the error's message, which by
+ * construction never contains the token.
+ *
+ * @example
+ * ```ts
+ * res.status(err.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(toProblem(err)));
+ * ```
+ */
+export function toProblem(error: PassportError): PassportProblem {
+  return {
+    type: `urn:passport-relay:error:${error.code}`,
+    title: PASSPORT_ERRORS[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+  };
+}
+
+/** Everything an adapter needs to write a refusal: status, headers and a serialised body. */
+export interface RefusalResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * The full HTTP response for a refusal, so that every adapter answers identically: the status, an
+ * `application/problem+json` body and, for 401, the `WWW-Authenticate` challenge HTTP requires.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = refusalResponse(err);
+ * res.writeHead(status, headers).end(body);
+ * ```
+ */
+export function refusalResponse(error: PassportError): RefusalResponse {
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  if (error.status === 401) headers['www-authenticate'] = `Passport error="${error.code}"`;
+  return { status: error.status, headers, body: JSON.stringify(toProblem(error)) };
+}
+
+/** Shorthand used across core: a refusal with a code and a message. */
+export function refuse(code: PassportErrorCode, message: string, cause?: unknown): PassportError {
+  return cause === undefined
+    ? new PassportError(code, message)
+    : new PassportError(code, message, { cause });
+}
+
+/** Shorthand for a misconfiguration found while options are validated. */
+export function badOption(message: string): PassportError {
+  return new PassportError('ERR_PASSPORT_OPTIONS', message);
+}
