@@ -21,6 +21,8 @@ export {
 } from './errors.js';
 export { TRACING_HEADERS } from './forward-headers.js';
 export {
+  type EdDSAKey,
+  type HS256Key,
   PASSPORT_ALGORITHMS,
   type PassportAlgorithm,
   type SigningKey,
