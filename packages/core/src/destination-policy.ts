@@ -74,7 +74,11 @@ function addAddressPattern(list: BlockList, pattern: string, where: string): boo
   return true;
 }
 
-function compile(patterns: readonly string[], where: string, checkNever: Matcher | undefined): Matcher {
+function compile(
+  patterns: readonly string[],
+  where: string,
+  checkNever: Matcher | undefined,
+): Matcher {
   const matcher: Matcher = {
     exact: new Set(),
     suffixes: [],
@@ -94,7 +98,9 @@ function compile(patterns: readonly string[], where: string, checkNever: Matcher
         throw badOption(`${where}: "${raw}" is not a host wildcard like "*.svc.cluster.local".`);
       }
       matcher.suffixes.push(suffix);
-    } else if (addAddressPattern(matcher.addresses, pattern.replace(/^\[|\](?=\/|$)/g, ''), where)) {
+    } else if (
+      addAddressPattern(matcher.addresses, pattern.replace(/^\[|\](?=\/|$)/g, ''), where)
+    ) {
       // recorded as an address or CIDR
     } else if (HOST_CHARS.test(pattern) && !pattern.includes('*')) {
       matcher.exact.add(pattern.replace(/\.$/, ''));

@@ -94,7 +94,9 @@ export class PassportError extends Error {
  */
 export function isPassportError(value: unknown): value is PassportError {
   return (
-    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
   );
 }
 

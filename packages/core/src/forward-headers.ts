@@ -74,7 +74,9 @@ export function resolveForwardHeaders(
   }
   const resolved = [...new Set(names.map((name) => headerName(name, 'forwardHeaders')))];
   if (resolved.includes(passportHeader)) {
-    throw badOption(`forwardHeaders: "${passportHeader}" is the passport header; it is relayed already.`);
+    throw badOption(
+      `forwardHeaders: "${passportHeader}" is the passport header; it is relayed already.`,
+    );
   }
   return Object.freeze(resolved);
 }

@@ -1,14 +1,14 @@
 import {
-  type JsonWebKey,
-  type webcrypto,
   createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
+  type JsonWebKey,
   KeyObject,
   sign,
   timingSafeEqual,
   verify,
+  type webcrypto,
 } from 'node:crypto';
 import { badOption } from './errors.js';
 
@@ -76,7 +76,9 @@ const HS256_SIGNATURE_BYTES = 32;
 const ED25519_SIGNATURE_BYTES = 64;
 
 function isJwk(value: unknown): value is JsonWebKey & { kid?: string; alg?: string } {
-  return typeof value === 'object' && value !== null && typeof (value as JsonWebKey).kty === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as JsonWebKey).kty === 'string'
+  );
 }
 
 function isCryptoKey(value: unknown): value is webcrypto.CryptoKey {
@@ -86,11 +88,16 @@ function isCryptoKey(value: unknown): value is webcrypto.CryptoKey {
 
 function hmacSecret(secret: string | Uint8Array | KeyObject, where: string): KeyObject {
   if (secret instanceof KeyObject) {
-    if (secret.type !== 'secret') throw badOption(`${where}: an HS256 secret must be a secret key.`);
+    if (secret.type !== 'secret')
+      throw badOption(`${where}: an HS256 secret must be a secret key.`);
     return checkedSecretSize(secret.symmetricKeySize ?? 0, where, secret);
   }
   const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
-  return checkedSecretSize(bytes.length, where, bytes.length > 0 ? createSecretKey(bytes) : undefined);
+  return checkedSecretSize(
+    bytes.length,
+    where,
+    bytes.length > 0 ? createSecretKey(bytes) : undefined,
+  );
 }
 
 function checkedSecretSize(size: number, where: string, key: KeyObject | undefined): KeyObject {
@@ -102,7 +109,11 @@ function checkedSecretSize(size: number, where: string, key: KeyObject | undefin
   return key;
 }
 
-function ed25519(material: AsymmetricKeyMaterial, want: 'public' | 'private', where: string): KeyObject {
+function ed25519(
+  material: AsymmetricKeyMaterial,
+  want: 'public' | 'private',
+  where: string,
+): KeyObject {
   let key: KeyObject;
   try {
     if (material instanceof KeyObject) key = material;
@@ -125,7 +136,8 @@ function ed25519(material: AsymmetricKeyMaterial, want: 'public' | 'private', wh
     );
   }
   if (want === 'private') {
-    if (key.type !== 'private') throw badOption(`${where}: signing with EdDSA needs the private key.`);
+    if (key.type !== 'private')
+      throw badOption(`${where}: signing with EdDSA needs the private key.`);
     return key;
   }
   return key.type === 'private' ? createPublicKey(key) : key;

@@ -28,4 +28,6 @@ export type PassportFields = { readonly [claim: string]: unknown };
 export type Passport<T extends object = PassportFields> = RegisteredClaims & Readonly<T>;
 
 /** What `issue()` accepts: `sub` plus your fields; registered time claims are set by the relay. */
-export type PassportClaims<T extends object = PassportFields> = { readonly sub: string } & Readonly<T>;
+export type PassportClaims<T extends object = PassportFields> = {
+  readonly sub: string;
+} & Readonly<T>;

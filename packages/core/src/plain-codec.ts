@@ -53,7 +53,10 @@ export function plainCodecTrustingMesh(options: PlainCodecOptions = {}): Passpor
     },
     encode(claims) {
       if (typeof claims?.sub !== 'string' || claims.sub.length === 0) {
-        throw refuse('ERR_PASSPORT_CANNOT_ISSUE', 'A passport needs a non-empty "sub" (the caller).');
+        throw refuse(
+          'ERR_PASSPORT_CANNOT_ISSUE',
+          'A passport needs a non-empty "sub" (the caller).',
+        );
       }
       return encodeBase64url(JSON.stringify(claims));
     },

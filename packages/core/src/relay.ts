@@ -238,11 +238,11 @@ function firstValue(value: HeaderCarrier[string]): string | undefined {
  * });
  * ```
  */
-export function createRelay<T extends object = PassportFields>(
-  options: RelayOptions<T>,
-): Relay<T> {
+export function createRelay<T extends object = PassportFields>(options: RelayOptions<T>): Relay<T> {
   if (typeof options !== 'object' || options === null) {
-    throw badOption('createRelay needs an options object: createRelay({ codec: signedCodec({...}) }).');
+    throw badOption(
+      'createRelay needs an options object: createRelay({ codec: signedCodec({...}) }).',
+    );
   }
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) {
@@ -263,7 +263,9 @@ export function createRelay<T extends object = PassportFields>(
   const limits: ResolvedLimits = resolveLimits(options.limits);
   const schema = options.schema;
   if (schema !== undefined && typeof schema?.['~standard']?.validate !== 'function') {
-    throw badOption('createRelay: "schema" must be a Standard Schema (zod, valibot, arktype, ...).');
+    throw badOption(
+      'createRelay: "schema" must be a Standard Schema (zod, valibot, arktype, ...).',
+    );
   }
   const maxEntries = options.cache === false ? 0 : (options.cache?.maxEntries ?? 10_000);
   if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
@@ -294,17 +296,18 @@ export function createRelay<T extends object = PassportFields>(
 
   function collectForwarded(carrier: HeaderCarrier): OutboundHeaders {
     if (forwardHeaders.length === 0) return EMPTY;
-    let pairs: (readonly [string, string])[] | undefined;
+    const pairs: (readonly [string, string])[] = [];
     for (const name of forwardHeaders) {
       const value = firstValue(carrier[name]);
-      if (value !== undefined && value !== '') (pairs ??= []).push([name, value]);
+      if (value !== undefined && value !== '') pairs.push([name, value]);
     }
-    return pairs === undefined ? EMPTY : Object.freeze(pairs);
+    return pairs.length === 0 ? EMPTY : Object.freeze(pairs);
   }
 
   function single(raw: HeaderCarrier[string]): string {
     if (Array.isArray(raw)) {
-      if (raw.length > 1) throw refuse('ERR_PASSPORT_DUPLICATE', `More than one "${header}" header.`);
+      if (raw.length > 1)
+        throw refuse('ERR_PASSPORT_DUPLICATE', `More than one "${header}" header.`);
       raw = raw[0];
     }
     const value = firstValue(raw as HeaderCarrier[string]) ?? '';
@@ -315,7 +318,8 @@ export function createRelay<T extends object = PassportFields>(
       );
     }
     // Node joins repeated custom headers with ", "; neither codec's alphabet has a comma.
-    if (value.includes(',')) throw refuse('ERR_PASSPORT_DUPLICATE', `More than one "${header}" header.`);
+    if (value.includes(','))
+      throw refuse('ERR_PASSPORT_DUPLICATE', `More than one "${header}" header.`);
     if (value === '') throw refuse('ERR_PASSPORT_MALFORMED', `The "${header}" header is empty.`);
     return value;
   }
@@ -390,16 +394,26 @@ export function createRelay<T extends object = PassportFields>(
     require() {
       const passport = store.getStore()?.passport as Passport<T> | undefined;
       if (passport === undefined) {
-        throw refuse('ERR_PASSPORT_MISSING', 'This request carries no passport, and one is required.');
+        throw refuse(
+          'ERR_PASSPORT_MISSING',
+          'This request carries no passport, and one is required.',
+        );
       }
       return passport;
     },
 
     run(passport, fn) {
-      if (passport !== undefined && (typeof passport !== 'object' || typeof passport.sub !== 'string')) {
-        throw refuse('ERR_PASSPORT_MALFORMED', 'relay.run needs a passport with a "sub", or undefined.');
+      if (
+        passport !== undefined &&
+        (typeof passport !== 'object' || typeof passport.sub !== 'string')
+      ) {
+        throw refuse(
+          'ERR_PASSPORT_MALFORMED',
+          'relay.run needs a passport with a "sub", or undefined.',
+        );
       }
-      const frozen = passport === undefined ? undefined : (Object.freeze({ ...passport }) as Passport<T>);
+      const frozen =
+        passport === undefined ? undefined : (Object.freeze({ ...passport }) as Passport<T>);
       const context = new Context<T>(
         frozen,
         undefined,
@@ -428,7 +442,10 @@ export function createRelay<T extends object = PassportFields>(
         const forwarded = collectForwarded(carrier);
         if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) {
           if (extractOptions?.required === true) {
-            throw refuse('ERR_PASSPORT_MISSING', `This request has no "${header}" header, and one is required.`);
+            throw refuse(
+              'ERR_PASSPORT_MISSING',
+              `This request has no "${header}" header, and one is required.`,
+            );
           }
           return new Context<T>(undefined, undefined, forwarded, header);
         }

@@ -130,9 +130,14 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   function decideHeader(segment: string, limits: ResolvedLimits): HeaderDecision {
     const remembered = headerDecisions.get(segment);
     if (remembered !== undefined) return remembered;
-    const header = parseClaims(decodeBase64url(segment, 'header').toString('utf8'), limits, 'header');
+    const header = parseClaims(
+      decodeBase64url(segment, 'header').toString('utf8'),
+      limits,
+      'header',
+    );
     const { alg, kid, crit } = header;
-    if (typeof alg !== 'string') throw refuse('ERR_PASSPORT_MALFORMED', 'The passport has no "alg".');
+    if (typeof alg !== 'string')
+      throw refuse('ERR_PASSPORT_MALFORMED', 'The passport has no "alg".');
     if (!algorithms.has(alg as PassportAlgorithm)) {
       throw refuse(
         'ERR_PASSPORT_ALGORITHM',
@@ -149,7 +154,10 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       (verifier) => verifier.alg === alg && (kid === undefined || verifier.kid === kid),
     );
     if (candidates.length === 0) {
-      throw refuse('ERR_PASSPORT_KEY_UNKNOWN', 'The passport was signed with a key this service does not know.');
+      throw refuse(
+        'ERR_PASSPORT_KEY_UNKNOWN',
+        'The passport was signed with a key this service does not know.',
+      );
     }
     const decision = { candidates };
     if (headerDecisions.size >= MAX_REMEMBERED_HEADERS) headerDecisions.clear();
@@ -165,7 +173,10 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       const firstDot = token.indexOf('.');
       const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
       if (secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) {
-        throw refuse('ERR_PASSPORT_MALFORMED', 'The passport is not a compact JWS (header.payload.signature).');
+        throw refuse(
+          'ERR_PASSPORT_MALFORMED',
+          'The passport is not a compact JWS (header.payload.signature).',
+        );
       }
       const { candidates } = decideHeader(token.slice(0, firstDot), limits);
       const signature = decodeBase64url(token.slice(secondDot + 1), 'signature');
@@ -190,7 +201,10 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
         );
       }
       if (typeof claims?.sub !== 'string' || claims.sub.length === 0) {
-        throw refuse('ERR_PASSPORT_CANNOT_ISSUE', 'A passport needs a non-empty "sub" (the caller).');
+        throw refuse(
+          'ERR_PASSPORT_CANNOT_ISSUE',
+          'A passport needs a non-empty "sub" (the caller).',
+        );
       }
       const payload: Record<string, unknown> = {
         ...claims,

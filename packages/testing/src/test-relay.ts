@@ -48,7 +48,12 @@ export interface TestRelay<T extends object = PassportFields> {
 export function createTestRelay<T extends object = PassportFields>(
   options: TestRelayOptions<T> = {},
 ): TestRelay<T> {
-  const { mode = 'EdDSA', issuer = 'https://edge.test', ttlSeconds = 300, ...relayOptions } = options;
+  const {
+    mode = 'EdDSA',
+    issuer = 'https://edge.test',
+    ttlSeconds = 300,
+    ...relayOptions
+  } = options;
   if (mode === 'plain') {
     return {
       relay: createRelay<T>({ ...relayOptions, codec: plainCodecTrustingMesh() }),

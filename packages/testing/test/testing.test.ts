@@ -2,11 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestRelay, type RecordingServer, startRecordingServer } from '../src/index.js';
 
 describe('createTestRelay', () => {
-  it.each(['EdDSA', 'HS256', 'plain'] as const)('issues passports its relay accepts (%s)', (mode) => {
-    const { relay } = createTestRelay({ mode });
-    const value = relay.issue({ sub: 'user-1', tenant: 't1' });
-    expect(relay.verify(value)).toMatchObject({ sub: 'user-1', tenant: 't1' });
-  });
+  it.each(['EdDSA', 'HS256', 'plain'] as const)(
+    'issues passports its relay accepts (%s)',
+    (mode) => {
+      const { relay } = createTestRelay({ mode });
+      const value = relay.issue({ sub: 'user-1', tenant: 't1' });
+      expect(relay.verify(value)).toMatchObject({ sub: 'user-1', tenant: 't1' });
+    },
+  );
 
   it('generates distinct keys per relay, so one test relay refuses another one’s passports', () => {
     const a = createTestRelay().relay;

@@ -42,7 +42,10 @@ export function checkSubject(claims: Claims): void {
 
 export function checkIssuer(claims: Claims, issuer: string | undefined): void {
   if (issuer !== undefined && claims.iss !== issuer) {
-    throw refuse('ERR_PASSPORT_CLAIM_INVALID', 'The passport "iss" claim is not the expected issuer.');
+    throw refuse(
+      'ERR_PASSPORT_CLAIM_INVALID',
+      'The passport "iss" claim is not the expected issuer.',
+    );
   }
 }
 
@@ -51,6 +54,9 @@ export function checkAudience(claims: Claims, audience: readonly string[] | unde
   const { aud } = claims;
   const granted = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   if (!granted.some((value) => typeof value === 'string' && audience.includes(value))) {
-    throw refuse('ERR_PASSPORT_CLAIM_INVALID', 'The passport "aud" claim is not for this audience.');
+    throw refuse(
+      'ERR_PASSPORT_CLAIM_INVALID',
+      'The passport "aud" claim is not for this audience.',
+    );
   }
 }
