@@ -125,6 +125,8 @@ export interface Relay<T extends object = PassportFields> {
   runWith<R>(context: RelayContext<T>, fn: () => R): R;
   /**
    * Bind `fn` to the current context, for callbacks run later by queues, emitters or pools.
+   * Outside any context it returns `fn` itself, so `relay.bind(fn) === fn` tells a caller that
+   * there was no context to capture.
    * @example
    * ```ts
    * emitter.on('done', relay.bind(() => audit(relay.current())));

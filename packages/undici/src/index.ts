@@ -1,0 +1,2 @@
+export { installGlobalFetchPropagation } from './install-global-fetch-propagation.js';
+export { passportInterceptor } from './passport-interceptor.js';

@@ -1,0 +1,198 @@
+import type { Relay } from '@passport-relay/core';
+import {
+  createTestRelay,
+  type RecordingServer,
+  startRecordingServer,
+} from '@passport-relay/testing';
+import {
+  Agent,
+  type Dispatcher,
+  getGlobalDispatcher,
+  Pool,
+  setGlobalDispatcher,
+  fetch as undiciFetch,
+  request as undiciRequest,
+} from 'undici';
+import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
+
+/** The allowlist every test relay uses: 127.0.0.1 only, so a server on 127.0.0.2 is off the list. */
+export const ALLOWED_HOST = '127.0.0.1';
+export const OFF_LIST_HOST = '127.0.0.2';
+
+/** A relay that signs with HS256 (fast), allows only 127.0.0.1 and forwards `x-request-id`. */
+export function testRelay(): Relay {
+  return createTestRelay({
+    mode: 'HS256',
+    propagateTo: [ALLOWED_HOST],
+    forwardHeaders: ['x-request-id'],
+  }).relay;
+}
+
+/** Run `fn` as the caller of an inbound request carrying `token` and `x-request-id: requestId`. */
+export function asCaller<R>(relay: Relay, token: string, requestId: string, fn: () => R): R {
+  return relay.runWith(relay.extract({ passport: token, 'x-request-id': requestId }), fn);
+}
+
+export interface Servers {
+  /** On 127.0.0.1: on the list. */
+  readonly allowed: RecordingServer;
+  /** On 127.0.0.2: off the list. */
+  readonly offList: RecordingServer;
+}
+
+export async function startServers(): Promise<Servers> {
+  const [allowed, offList] = await Promise.all([
+    startRecordingServer({ host: ALLOWED_HOST }),
+    startRecordingServer({ host: OFF_LIST_HOST }),
+  ]);
+  return { allowed, offList };
+}
+
+export async function closeServers(servers: Servers | undefined): Promise<void> {
+  await Promise.all([servers?.allowed.close(), servers?.offList.close()]);
+}
+
+/** Every raw value of `name` one request carried (duplicates stay visible). */
+export function rawValues(rawHeaders: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
+/** The recorded request for `path` on `server`. */
+export function receivedAt(server: RecordingServer, path: string) {
+  const found = server.requests.filter((request) => request.url === path);
+  if (found.length !== 1) throw new Error(`expected one request to ${path}, got ${found.length}`);
+  return found[0]!;
+}
+
+export type Headers = Record<string, string> | string[] | Iterable<[string, string]>;
+
+/** A real client, set up with the relay the way a user would. */
+export interface Client {
+  /** Send a GET to `url` (reading the whole response); resolves to the status. */
+  send(url: string, headers?: Headers): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ClientCase {
+  readonly name: string;
+  /** Whether it goes through undici's global dispatcher (installGlobalFetchPropagation). */
+  readonly global: boolean;
+  /** Whether it follows redirects as set up (fetch does; request needs interceptors.redirect). */
+  readonly followsRedirects: boolean;
+  setup(relay: Relay): Client;
+}
+
+/**
+ * Make an undici-7 `Agent` with a connection limit the global dispatcher (so 1,000 concurrent calls
+ * queue, the case where reading the context late crosses passports), install propagation, and put
+ * everything back on close.
+ */
+function globalClient(
+  relay: Relay,
+  send: (url: string, headers: Headers | undefined) => Promise<number>,
+): Client {
+  const saved = getGlobalDispatcher();
+  const agent = new Agent({ connections: 8 });
+  setGlobalDispatcher(agent);
+  const uninstall = installGlobalFetchPropagation(relay);
+  return {
+    send: (url, headers) => send(url, headers),
+    async close() {
+      uninstall();
+      setGlobalDispatcher(saved);
+      await agent.close();
+    },
+  };
+}
+
+async function requestWith(
+  url: string,
+  headers: Headers | undefined,
+  dispatcher?: Dispatcher,
+): Promise<number> {
+  const response = await undiciRequest(url, {
+    ...(headers === undefined ? {} : { headers: headers as Record<string, string> }),
+    ...(dispatcher === undefined ? {} : { dispatcher }),
+  });
+  await response.body.text();
+  return response.statusCode;
+}
+
+export const CLIENTS: readonly ClientCase[] = [
+  {
+    name: 'global fetch (Node built-in)',
+    global: true,
+    followsRedirects: true,
+    setup: (relay) =>
+      globalClient(relay, async (url, headers) => {
+        const response = await fetch(
+          url,
+          headers === undefined ? {} : { headers: headers as Record<string, string> },
+        );
+        await response.text();
+        return response.status;
+      }),
+  },
+  {
+    name: 'undici.fetch',
+    global: true,
+    followsRedirects: true,
+    setup: (relay) =>
+      globalClient(relay, async (url, headers) => {
+        const response = await undiciFetch(
+          url,
+          headers === undefined ? {} : { headers: headers as Record<string, string> },
+        );
+        await response.text();
+        return response.status;
+      }),
+  },
+  {
+    name: 'undici.request',
+    global: true,
+    followsRedirects: false,
+    setup: (relay) => globalClient(relay, (url, headers) => requestWith(url, headers)),
+  },
+  {
+    name: 'undici Pool (connections: 1)',
+    global: false,
+    followsRedirects: false,
+    setup(relay) {
+      // A Pool serves one origin: one composed Pool per origin, as an app would hold them.
+      const pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
+      const interceptor = passportInterceptor(relay);
+      return {
+        send(url, headers) {
+          const origin = new URL(url).origin;
+          let entry = pools.get(origin);
+          if (entry === undefined) {
+            const pool = new Pool(origin, { connections: 1 });
+            entry = { pool, dispatcher: pool.compose(interceptor) };
+            pools.set(origin, entry);
+          }
+          return requestWith(url, headers, entry.dispatcher);
+        },
+        async close() {
+          await Promise.all([...pools.values()].map(({ pool }) => pool.close()));
+        },
+      };
+    },
+  },
+  {
+    name: 'undici Agent (connections: 2)',
+    global: false,
+    followsRedirects: false,
+    setup(relay) {
+      const agent = new Agent({ connections: 2 });
+      const dispatcher = agent.compose(passportInterceptor(relay));
+      return {
+        send: (url, headers) => requestWith(url, headers, dispatcher),
+        close: () => agent.close(),
+      };
+    },
+  },
+];

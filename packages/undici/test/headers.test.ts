@@ -1,0 +1,201 @@
+import type { Relay } from '@passport-relay/core';
+import { Agent, type Dispatcher, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { passportInterceptor } from '../src/index.js';
+import {
+  asCaller,
+  CLIENTS,
+  type Client,
+  closeServers,
+  rawValues,
+  receivedAt,
+  type Servers,
+  startServers,
+  testRelay,
+} from './fixtures.js';
+
+describe.each(CLIENTS)('$name: a header the caller sets', (clientCase) => {
+  let servers: Servers | undefined;
+  let client: Client | undefined;
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    await closeServers(servers);
+  });
+
+  it('wins over the relay’s, and is sent exactly once', async () => {
+    servers = await startServers();
+    const relay = testRelay();
+    client = clientCase.setup(relay);
+    const token = relay.issue({ sub: 'user-1' });
+    await asCaller(relay, token, 'req-1', () =>
+      client!.send(`${servers!.allowed.origin}/explicit`, {
+        Passport: 'set-by-caller',
+        'X-Request-Id': 'caller-request-id',
+      }),
+    );
+    const { rawHeaders } = receivedAt(servers.allowed, '/explicit');
+    expect(rawValues(rawHeaders, 'passport')).toEqual(['set-by-caller']);
+    expect(rawValues(rawHeaders, 'x-request-id')).toEqual(['caller-request-id']);
+  });
+});
+
+describe('every header shape undici accepts (undici.request through a composed Agent)', () => {
+  let servers: Servers | undefined;
+  let agent: Agent | undefined;
+  let relay: Relay;
+  let dispatcher: Dispatcher;
+  let token: string;
+  afterEach(async () => {
+    await agent?.close();
+    await closeServers(servers);
+  });
+
+  async function send(path: string, headers: unknown): Promise<readonly string[]> {
+    servers = await startServers();
+    relay = testRelay();
+    token = relay.issue({ sub: 'user-1' });
+    agent = new Agent();
+    dispatcher = agent.compose(passportInterceptor(relay));
+    await asCaller(relay, token, 'req-1', async () => {
+      const response = await request(`${servers!.allowed.origin}${path}`, {
+        dispatcher,
+        headers: headers as Record<string, string>,
+      });
+      await response.body.text();
+    });
+    return receivedAt(servers.allowed, path).rawHeaders;
+  }
+
+  const callerSet: readonly [string, () => unknown][] = [
+    ['an object, any case', () => ({ PASSPORT: 'set-by-caller', accept: 'text/plain' })],
+    [
+      'a flat [name, value, ...] array',
+      () => ['accept', 'text/plain', 'PaSsPoRt', 'set-by-caller'],
+    ],
+    ['a Headers instance', () => new Headers({ Passport: 'set-by-caller' })],
+    ['a Map', () => new Map([['Passport', 'set-by-caller']])],
+    [
+      'a one-shot generator',
+      () =>
+        (function* () {
+          yield ['accept', 'text/plain'];
+          yield ['Passport', 'set-by-caller'];
+        })(),
+    ],
+  ];
+
+  it.each(callerSet)('keeps the caller’s passport given as %s, once', async (_shape, headers) => {
+    const raw = await send('/shape', headers());
+    expect(rawValues(raw, 'passport')).toEqual(['set-by-caller']);
+    expect(rawValues(raw, 'x-request-id')).toEqual(['req-1']);
+  });
+
+  it.each([
+    ['no headers', undefined],
+    ['null', null],
+  ])('adds the passport when the caller gives %s', async (_shape, headers) => {
+    const raw = await send('/shape', headers);
+    expect(rawValues(raw, 'passport')).toEqual([token]);
+  });
+
+  const withoutPassport: readonly [string, () => unknown][] = [
+    ['an object', () => ({ accept: 'text/plain' })],
+    [
+      'an object whose passport is undefined',
+      () => ({ passport: undefined, accept: 'text/plain' }),
+    ],
+    ['a flat array', () => ['accept', 'text/plain']],
+    ['a Headers instance', () => new Headers({ accept: 'text/plain' })],
+    ['a Map', () => new Map([['accept', 'text/plain']])],
+    [
+      'a one-shot generator',
+      () =>
+        (function* () {
+          yield ['accept', 'text/plain'];
+        })(),
+    ],
+  ];
+
+  it.each(withoutPassport)(
+    'adds the passport to %s, keeping the caller’s headers',
+    async (_shape, headers) => {
+      const raw = await send('/shape', headers());
+      expect(rawValues(raw, 'passport')).toEqual([token]);
+      expect(rawValues(raw, 'accept')).toEqual(['text/plain']);
+    },
+  );
+
+  it('never changes the caller’s header object', async () => {
+    const headers = { accept: 'text/plain' };
+    const raw = await send('/object', headers);
+    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(headers).toEqual({ accept: 'text/plain' });
+  });
+
+  it('never changes the caller’s header array', async () => {
+    const headers = ['accept', 'text/plain'];
+    const raw = await send('/array', headers);
+    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(headers).toEqual(['accept', 'text/plain']);
+  });
+
+  it('never changes the caller’s Headers instance', async () => {
+    const headers = new Headers({ accept: 'text/plain' });
+    const raw = await send('/headers', headers);
+    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect([...headers]).toEqual([['accept', 'text/plain']]);
+  });
+});
+
+describe('the dispatched options', () => {
+  const relay = testRelay();
+  const origin = 'http://127.0.0.1:1';
+
+  /** What the interceptor hands to the next dispatch, without any traffic. */
+  function dispatched(headers: unknown): Dispatcher.DispatchOptions {
+    let sent: Dispatcher.DispatchOptions | undefined;
+    const dispatch = passportInterceptor(relay)((opts) => {
+      sent = opts;
+      return true;
+    });
+    relay.run({ sub: 'user-1' }, () =>
+      dispatch(
+        { origin, path: '/', method: 'GET', headers: headers as Record<string, string> },
+        { onRequestStart() {} },
+      ),
+    );
+    return sent!;
+  }
+
+  it('keeps an array of [name, value] pairs as pairs', () => {
+    const headers = dispatched([['accept', 'text/plain']]).headers;
+    expect(headers).toEqual([
+      ['accept', 'text/plain'],
+      ['passport', expect.any(String)],
+    ]);
+  });
+
+  it('passes the caller’s own options object on when there is no caller context', () => {
+    let sent: Dispatcher.DispatchOptions | undefined;
+    const dispatch = passportInterceptor(relay)((opts) => {
+      sent = opts;
+      return true;
+    });
+    const opts = { origin, path: '/', method: 'GET' as const, headers: { accept: 'text/plain' } };
+    dispatch(opts, { onRequestStart() {} });
+    expect(sent).toBe(opts);
+  });
+
+  it('adds nothing when the options name no origin (the destination cannot be checked)', () => {
+    let sent: Dispatcher.DispatchOptions | undefined;
+    const dispatch = passportInterceptor(relay)((opts) => {
+      sent = opts;
+      return true;
+    });
+    relay.run({ sub: 'user-1' }, () =>
+      dispatch({ path: '/', method: 'GET' }, { onRequestStart() {} }),
+    );
+    expect(sent?.headers).toBeUndefined();
+  });
+});

@@ -1,0 +1,184 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isPassportError, type Relay } from '@passport-relay/core';
+import {
+  Agent,
+  Dispatcher,
+  getGlobalDispatcher,
+  interceptors,
+  setGlobalDispatcher,
+  fetch as undiciFetch,
+} from 'undici';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
+import {
+  asCaller,
+  closeServers,
+  rawValues,
+  receivedAt,
+  type Servers,
+  startServers,
+  testRelay,
+} from './fixtures.js';
+
+const V1 = Symbol.for('undici.globalDispatcher.1');
+const V2 = Symbol.for('undici.globalDispatcher.2');
+const slots = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
+
+describe('installGlobalFetchPropagation', () => {
+  let servers: Servers;
+  let relay: Relay;
+  let token: string;
+  let saved: { v1: Dispatcher | undefined; v2: Dispatcher | undefined };
+  let agent: Agent;
+  const uninstalls: (() => void)[] = [];
+
+  beforeEach(async () => {
+    saved = { v1: slots[V1], v2: slots[V2] };
+    agent = new Agent();
+    setGlobalDispatcher(agent);
+    servers = await startServers();
+    relay = testRelay();
+    token = relay.issue({ sub: 'user-1' });
+  });
+
+  afterEach(async () => {
+    for (const uninstall of uninstalls.splice(0)) uninstall();
+    slots[V1] = saved.v1;
+    slots[V2] = saved.v2;
+    await agent.close();
+    await closeServers(servers);
+  });
+
+  function install(): () => void {
+    const uninstall = installGlobalFetchPropagation(relay);
+    uninstalls.push(uninstall);
+    return uninstall;
+  }
+
+  async function fetchAs(path: string): Promise<string[]> {
+    await asCaller(relay, token, 'req-1', async () => {
+      const response = await fetch(`${servers.allowed.origin}${path}`);
+      await response.text();
+    });
+    return rawValues(receivedAt(servers.allowed, path).rawHeaders, 'passport');
+  }
+
+  it('sends Node’s built-in fetch through the undici 7 dispatcher it composes', async () => {
+    install();
+    expect(globalThis.fetch).not.toBe(undiciFetch);
+    expect(getGlobalDispatcher()).toBeInstanceOf(Dispatcher);
+    expect(getGlobalDispatcher()).not.toBe(agent);
+    expect(await fetchAs('/built-in')).toEqual([token]);
+  });
+
+  it('puts the previous global dispatcher back exactly on uninstall', () => {
+    const before = { v1: slots[V1], v2: slots[V2] };
+    const uninstall = install();
+    expect(slots[V1]).not.toBe(before.v1);
+    uninstall();
+    expect({ v1: slots[V1], v2: slots[V2] }).toEqual(before);
+    expect(slots[V1]).toBe(agent);
+  });
+
+  it('sends nothing after uninstall', async () => {
+    install()();
+    expect(await fetchAs('/after-uninstall')).toEqual([]);
+  });
+
+  it('stops injecting on uninstall even when another dispatcher was composed on top, and leaves that one', async () => {
+    const uninstall = install();
+    const onTop = getGlobalDispatcher().compose(interceptors.dump());
+    setGlobalDispatcher(onTop);
+    uninstall();
+    expect(getGlobalDispatcher()).toBe(onTop);
+    expect(await fetchAs('/on-top')).toEqual([]);
+  });
+
+  it('returns the same uninstall when installed twice, and sends one passport', async () => {
+    const first = install();
+    const installed = getGlobalDispatcher();
+    const second = install();
+    expect(second).toBe(first);
+    expect(getGlobalDispatcher()).toBe(installed);
+    expect(await fetchAs('/twice')).toEqual([token]);
+  });
+
+  it('is harmless to uninstall twice', () => {
+    const uninstall = install();
+    uninstall();
+    const other = new Agent();
+    setGlobalDispatcher(other);
+    uninstall();
+    expect(getGlobalDispatcher()).toBe(other);
+    return other.close();
+  });
+
+  it('can be installed again after uninstall', async () => {
+    install()();
+    install();
+    expect(await fetchAs('/again')).toEqual([token]);
+  });
+
+  it.each([
+    ['installGlobalFetchPropagation', installGlobalFetchPropagation],
+    ['passportInterceptor', passportInterceptor],
+  ] as const)('%s refuses something that is not a relay, saying what it needs', (_name, fn) => {
+    let thrown: unknown;
+    try {
+      fn({} as Relay);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isPassportError(thrown)).toBe(true);
+    expect(thrown).toMatchObject({
+      code: 'ERR_PASSPORT_OPTIONS',
+      message: expect.stringContaining('createRelay'),
+    });
+  });
+});
+
+/** Run `test/<file>` (TypeScript) in a fresh Node process; parse the JSON it prints. */
+function runFresh(args: readonly string[]): unknown {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  return JSON.parse(output);
+}
+
+describe('a process whose fetch ran before undici was loaded', () => {
+  it('composes onto the dispatcher Node 20 created itself (its bundled undici 6)', () => {
+    expect(runFresh(['test/node-own-dispatcher.child.ts'])).toEqual({
+      nodeOwnIsUndici7: false,
+      received: { '/warm-up': false, '/fetch': true, '/request': true },
+      restored: true,
+    });
+  });
+});
+
+describe('importing @passport-relay/undici', () => {
+  it('changes nothing: no global dispatcher set, undici not loaded, fetch untouched', () => {
+    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    const script = `
+      const { createRequire } = await import('node:module');
+      const fetchBefore = globalThis.fetch;
+      const module = await import(${JSON.stringify(entry)});
+      const cache = createRequire(process.cwd() + '/').cache;
+      console.log(JSON.stringify({
+        exports: Object.keys(module).sort(),
+        undiciLoaded: Object.keys(cache).some((path) => path.includes('/undici/')),
+        v1: globalThis[Symbol.for('undici.globalDispatcher.1')] === undefined,
+        v2: globalThis[Symbol.for('undici.globalDispatcher.2')] === undefined,
+        fetch: globalThis.fetch === fetchBefore,
+      }));
+    `;
+    expect(runFresh(['--input-type=module', '--eval', script])).toEqual({
+      exports: ['installGlobalFetchPropagation', 'passportInterceptor'],
+      undiciLoaded: false,
+      v1: true,
+      v2: true,
+      fetch: true,
+    });
+  });
+});
