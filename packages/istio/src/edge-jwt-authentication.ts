@@ -1,0 +1,55 @@
+import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import { IstioOptionsError } from './errors.js';
+import { gatewayObjectName, metadata } from './internal/metadata.js';
+import {
+  type IstioManifestOptions,
+  type ResolvedIstioOptions,
+  resolveIstioOptions,
+} from './options.js';
+
+/** @internal Build from resolved options. */
+export function buildEdgeJwtAuthentication(options: ResolvedIstioOptions): RequestAuthentication {
+  if (options.mode !== 'plain' || options.issuer === undefined || options.jwksUri === undefined) {
+    throw new IstioOptionsError(
+      'mode',
+      'edgeJwtAuthentication is for mode "plain": in signed mode the edge service verifies tokens.',
+    );
+  }
+  return new RequestAuthentication({
+    metadata: metadata(gatewayObjectName(options.namespace, 'edge-jwt'), options.gatewayNamespace),
+    spec: {
+      selector: { matchLabels: { ...options.gatewaySelector } },
+      jwtRules: [
+        {
+          issuer: options.issuer,
+          jwksUri: options.jwksUri,
+          ...(options.audiences.length > 0 ? { audiences: [...options.audiences] } : {}),
+          outputPayloadToHeader: options.header,
+          forwardOriginalToken: false,
+        },
+      ],
+    },
+  });
+}
+
+/**
+ * Plain mode: the RequestAuthentication that makes the ingress gateway verify the user's JWT and
+ * write its payload (base64url JSON, what `@passport-relay/core`'s plain codec reads) to the
+ * passport header. The token itself is not forwarded.
+ *
+ * On its own it lets requests WITHOUT a token through (Istio only rejects invalid tokens); pair it
+ * with {@link edgeRequireJwtPolicy}. Created in `gatewayNamespace`, selecting `gatewaySelector`.
+ *
+ * @example
+ * ```ts
+ * edgeJwtAuthentication({
+ *   namespace: 'shop',
+ *   mode: 'plain',
+ *   issuer: 'https://issuer.example.com',
+ *   jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+ * });
+ * ```
+ */
+export function edgeJwtAuthentication(options: IstioManifestOptions): RequestAuthentication {
+  return buildEdgeJwtAuthentication(resolveIstioOptions(options));
+}

@@ -1,0 +1,22 @@
+export { edgeIngressPolicy } from './edge-ingress-policy.js';
+export { edgeJwtAuthentication } from './edge-jwt-authentication.js';
+export { edgeRequireJwtPolicy } from './edge-require-jwt-policy.js';
+export { IstioOptionsError } from './errors.js';
+export { stripPassportToExternalHosts } from './external-hosts.js';
+export { type IstioManifest, passportManifests } from './manifests.js';
+export {
+  DEFAULT_EDGE_SELECTOR,
+  DEFAULT_GATEWAY_NAMESPACE,
+  DEFAULT_PASSPORT_HEADER,
+  ISTIOCTL_GATEWAY_SELECTOR,
+  ISTIOCTL_GATEWAY_SERVICE_ACCOUNT,
+  type IstioManifestOptions,
+  type LabelSelector,
+  type PassportMode,
+  type ResolvedIstioOptions,
+  resolveIstioOptions,
+} from './options.js';
+export { requirePassportPolicy } from './require-passport-policy.js';
+export { strictMtlsPolicy } from './strict-mtls-policy.js';
+export { STRIP_FILTER_NAME, stripClientPassportFilter } from './strip-client-passport.js';
+export { toYaml } from './to-yaml.js';

@@ -1,0 +1,204 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1beta1/ServiceEntry';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { formatIssues, ManifestValidator } from './support/crd-validator.js';
+import type { Parsed } from './support/parsed.js';
+
+/** examples/kubernetes, validated here because examples are not vitest projects. */
+const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/kubernetes/', import.meta.url));
+const NAMESPACE = 'passport-demo';
+const DEMO_SERVICES = ['gateway', 'orders', 'payments', 'users'];
+
+type Manifest = Parsed;
+
+const files = readdirSync(EXAMPLE_DIR)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort();
+
+const manifests: { file: string; manifest: Manifest }[] = files.flatMap((file) =>
+  parseAllDocuments(readFileSync(join(EXAMPLE_DIR, file), 'utf8')).map((document) => {
+    if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.join('; ')}`);
+    return { file, manifest: document.toJS() as Manifest };
+  }),
+);
+
+function ofKind(kind: string): Manifest[] {
+  return manifests.map(({ manifest }) => manifest).filter((manifest) => manifest.kind === kind);
+}
+
+function named(kind: string, name: string): Manifest {
+  const found = ofKind(kind).find((manifest) => manifest.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} named ${name}`);
+  return found;
+}
+
+/** True when every label of `selector` is on `labels`. */
+function selects(selector: Record<string, string>, labels: Record<string, string> = {}): boolean {
+  return Object.entries(selector).every(([key, value]) => labels[key] === value);
+}
+
+const validator = new ManifestValidator();
+
+describe('examples/kubernetes', () => {
+  it('holds only YAML kubectl can apply, in an order that creates the namespace first', () => {
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(
+      manifests.every(({ manifest }) => manifest !== null && typeof manifest === 'object'),
+    ).toBe(true);
+    expect(manifests[0]?.manifest).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: NAMESPACE },
+    });
+    const jsonFiles = readdirSync(EXAMPLE_DIR).filter((file) => file.endsWith('.json'));
+    expect(jsonFiles, 'kubectl apply -f <dir> would read these as manifests').toEqual([]);
+  });
+
+  it('validates every manifest (Istio kinds against the CRD schemas, unknown fields refused)', () => {
+    for (const { file, manifest } of manifests) {
+      expect(
+        formatIssues(validator.validate(manifest)),
+        `${file}: ${manifest.kind}/${manifest.metadata?.name}`,
+      ).toBe('');
+    }
+  });
+
+  it('passes the ServiceEntry through the Istio model’s own validation too (no CRD schema at hand)', () => {
+    const entries = ofKind('ServiceEntry');
+    expect(entries.length).toBeGreaterThan(0);
+    for (const entry of entries)
+      expect(() => new ServiceEntry(entry as never).validate()).not.toThrow();
+  });
+
+  it('puts everything in the demo namespace, except the ingress filter in istio-system', () => {
+    for (const { file, manifest } of manifests) {
+      if (manifest.kind === 'Namespace') continue;
+      const where = `${file}: ${manifest.kind}/${manifest.metadata.name}`;
+      if (manifest.metadata.namespace === 'istio-system') {
+        expect(manifest.kind, where).toBe('EnvoyFilter');
+      } else {
+        expect(manifest.metadata.namespace, where).toBe(NAMESPACE);
+      }
+    }
+  });
+
+  it('deploys gateway, orders, payments and users, each with a Service and its own ServiceAccount', () => {
+    expect(
+      ofKind('Deployment')
+        .map((deployment) => deployment.metadata.name)
+        .sort(),
+    ).toEqual(DEMO_SERVICES);
+    for (const name of DEMO_SERVICES) {
+      const pod = named('Deployment', name).spec.template.spec;
+      expect(pod.serviceAccountName).toBe(name);
+      expect(named('ServiceAccount', name)).toBeDefined();
+      expect(named('Service', name)).toBeDefined();
+    }
+  });
+
+  it('injects the Istio sidecar: namespace label and pod label', () => {
+    expect(named('Namespace', NAMESPACE).metadata.labels['istio-injection']).toBe('enabled');
+    for (const deployment of ofKind('Deployment')) {
+      expect(deployment.spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('true');
+    }
+  });
+
+  it("gives each Deployment a selector that matches its pods' labels", () => {
+    for (const deployment of ofKind('Deployment')) {
+      expect(
+        selects(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels),
+        deployment.metadata.name,
+      ).toBe(true);
+    }
+  });
+
+  it('routes each Service to exactly one Deployment, on a named container port, as HTTP for Istio', () => {
+    for (const service of ofKind('Service')) {
+      const targets = ofKind('Deployment').filter((deployment) =>
+        selects(service.spec.selector, deployment.spec.template.metadata.labels),
+      );
+      expect(targets.map((deployment) => deployment.metadata.name)).toEqual([
+        service.metadata.name,
+      ]);
+      const containerPorts = targets[0]!.spec.template.spec.containers.flatMap(
+        (container: Manifest) => container.ports.map((port: Manifest) => port.name),
+      );
+      for (const port of service.spec.ports) {
+        expect(containerPorts).toContain(port.targetPort);
+        expect(port.appProtocol).toBe('http');
+      }
+    }
+  });
+
+  it('points service URLs at Services of the namespace and external URLs at ServiceEntry hosts', () => {
+    const services = ofKind('Service').map((service) => service.metadata.name);
+    const external = ofKind('ServiceEntry').flatMap((entry) => entry.spec.hosts);
+    const urls = ofKind('Deployment').flatMap((deployment) =>
+      deployment.spec.template.spec.containers.flatMap((container: Manifest) =>
+        container.env
+          .filter(
+            (variable: Manifest) => /_URL$/.test(variable.name) && !/JWKS/.test(variable.name),
+          )
+          .map((variable: Manifest) => ({
+            name: variable.name,
+            host: new URL(variable.value).hostname,
+          })),
+      ),
+    );
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const { name, host } of urls) {
+      expect(name === 'EXTERNAL_URL' ? external : services, name).toContain(host);
+    }
+  });
+
+  it('keeps the signing key on the edge only; the others get verification keys', () => {
+    for (const deployment of ofKind('Deployment')) {
+      const env = deployment.spec.template.spec.containers[0].env.map(
+        (variable: Manifest) => variable.name,
+      );
+      const isEdge = deployment.metadata.name === 'gateway';
+      expect(env.includes('PASSPORT_SIGNING_JWK'), deployment.metadata.name).toBe(isEdge);
+      expect(env.includes('PASSPORT_JWKS'), deployment.metadata.name).toBe(!isEdge);
+    }
+  });
+
+  it('exposes the edge through the same ingress the passport filter selects', () => {
+    const [gateway] = ofKind('Gateway');
+    const filter = ofKind('EnvoyFilter')[0]!;
+    expect(gateway?.spec.selector).toEqual(filter.spec.workloadSelector.labels);
+    const ingressRoutes = ofKind('VirtualService').filter((service) =>
+      service.spec.gateways?.includes(gateway?.metadata.name),
+    );
+    expect(ingressRoutes).toHaveLength(1);
+    const destinations = ingressRoutes[0]!.spec.http.flatMap((route: Manifest) =>
+      route.route.map((target: Manifest) => target.destination.host),
+    );
+    expect(destinations).toEqual([`gateway.${NAMESPACE}.svc.cluster.local`]);
+  });
+
+  it('lets the ingress call the edge workload only (edge policy selects the gateway pods alone)', () => {
+    const edgePolicy = named('AuthorizationPolicy', 'passport-relay-edge-ingress');
+    const selected = ofKind('Deployment').filter((deployment) =>
+      selects(edgePolicy.spec.selector.matchLabels, deployment.spec.template.metadata.labels),
+    );
+    expect(selected.map((deployment) => deployment.metadata.name)).toEqual(['gateway']);
+  });
+
+  it('strips the passport only for hosts declared in a ServiceEntry with an HTTP port', () => {
+    const strip = ofKind('VirtualService').filter((service) =>
+      service.metadata.name.startsWith('passport-relay-strip-passport-'),
+    );
+    expect(strip.length).toBeGreaterThan(0);
+    for (const service of strip) {
+      for (const host of service.spec.hosts) {
+        const entry = ofKind('ServiceEntry').find((candidate) =>
+          candidate.spec.hosts.includes(host),
+        );
+        expect(entry, host).toBeDefined();
+        expect(entry!.spec.ports.some((port: Manifest) => port.protocol === 'HTTP')).toBe(true);
+      }
+    }
+  });
+});

@@ -1,0 +1,275 @@
+/**
+ * A validator that refuses what `kubectl apply --validate=strict` refuses, for the kinds our
+ * manifests use:
+ *
+ * - Istio kinds against Istio's own CRD schemas (openAPIV3Schema of istio/api 1.30.3, copied
+ *   verbatim into ../crd-schemas), made strict the way the API server makes them: every object
+ *   schema that lists `properties` and is not `x-kubernetes-preserve-unknown-fields` gets
+ *   `additionalProperties: false` (Kubernetes prunes or, with strict validation, refuses unknown
+ *   fields). `x-kubernetes-int-or-string` is honoured. CEL rules (`x-kubernetes-validations`) are
+ *   NOT evaluated; Istio's admission webhook checks are not either.
+ * - The standard fields every object needs (apiVersion, kind, metadata.name, metadata.namespace),
+ *   with Kubernetes' name rules.
+ * - Kubernetes built-ins (Namespace, ServiceAccount, Service, Deployment) and Istio's
+ *   ServiceEntry (for which no CRD schema is at hand) against the closed structural subsets in
+ *   ./structural-schemas.ts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { STRUCTURAL_SCHEMAS } from './structural-schemas.js';
+
+export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.meta.url));
+
+/** The API group of each Istio kind whose schema we hold. */
+const ISTIO_GROUPS: Readonly<Record<string, string>> = {
+  AuthorizationPolicy: 'security.istio.io',
+  PeerAuthentication: 'security.istio.io',
+  RequestAuthentication: 'security.istio.io',
+  DestinationRule: 'networking.istio.io',
+  EnvoyFilter: 'networking.istio.io',
+  Gateway: 'networking.istio.io',
+  VirtualService: 'networking.istio.io',
+};
+
+/** One reason a manifest is refused: where (dotted path) and why. */
+export interface SchemaIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+type Schema = Record<string, unknown>;
+
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS_1035_LABEL = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+const LABEL_KEY =
+  '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+
+/** Kinds whose names must be RFC 1035 labels (as the API server requires). */
+const DNS_1035_KINDS = new Set(['Service']);
+/** Kinds whose names must be RFC 1123 labels. */
+const DNS_LABEL_KINDS = new Set(['Namespace']);
+const CLUSTER_SCOPED = new Set(['Namespace']);
+
+/** ObjectMeta, limited to the fields a manifest you write may carry. */
+function objectMetaSchema(kind: string): Schema {
+  const namePattern = DNS_1035_KINDS.has(kind)
+    ? DNS_1035_LABEL
+    : DNS_LABEL_KINDS.has(kind)
+      ? DNS_LABEL
+      : DNS_SUBDOMAIN;
+  return {
+    type: 'object',
+    required: CLUSTER_SCOPED.has(kind) ? ['name'] : ['name', 'namespace'],
+    properties: {
+      name: {
+        type: 'string',
+        minLength: 1,
+        maxLength: namePattern === DNS_SUBDOMAIN ? 253 : 63,
+        pattern: namePattern,
+      },
+      namespace: { type: 'string', minLength: 1, maxLength: 63, pattern: DNS_LABEL },
+      labels: {
+        type: 'object',
+        propertyNames: { pattern: LABEL_KEY, maxLength: 317 },
+        additionalProperties: { type: 'string', maxLength: 63, pattern: LABEL_VALUE },
+      },
+      annotations: {
+        type: 'object',
+        propertyNames: { pattern: LABEL_KEY },
+        additionalProperties: { type: 'string' },
+      },
+    },
+    additionalProperties: false,
+  };
+}
+
+/**
+ * Make a CRD schema strict as Kubernetes applies it: no unknown fields where the schema lists its
+ * fields, int-or-string as either.
+ */
+export function strictCrdSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strictCrdSchema);
+  if (typeof node !== 'object' || node === null) return node;
+  const source = node as Schema;
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (key === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(value as Schema).map(([name, schema]) => [name, strictCrdSchema(schema)]),
+      );
+    } else if (key === 'enum' || key === 'required' || key === 'x-kubernetes-validations') {
+      out[key] = value;
+    } else {
+      out[key] = strictCrdSchema(value);
+    }
+  }
+  if (
+    out.properties !== undefined &&
+    out.additionalProperties === undefined &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
+    out.additionalProperties = false;
+  }
+  if (
+    out['x-kubernetes-int-or-string'] === true &&
+    out.type === undefined &&
+    out.anyOf === undefined
+  ) {
+    out.anyOf = [{ type: 'integer' }, { type: 'string' }];
+  }
+  return out;
+}
+
+/** Wrap a kind's schema with the standard fields every object has. */
+function withTypeMeta(apiVersion: string, kind: string, schema: Schema): Schema {
+  return {
+    ...schema,
+    type: 'object',
+    required: ['apiVersion', 'kind', 'metadata', ...((schema.required as string[]) ?? [])],
+    properties: {
+      apiVersion: { type: 'string', const: apiVersion },
+      kind: { type: 'string', const: kind },
+      metadata: objectMetaSchema(kind),
+      ...(schema.properties as Schema),
+    },
+    additionalProperties: false,
+  };
+}
+
+function createAjv(): Ajv {
+  // strict: false so the x-kubernetes-* vendor keywords are ignored rather than refused.
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31,
+  });
+  ajv.addFormat('int64', { type: 'number', validate: (value: number) => Number.isInteger(value) });
+  ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
+  return ajv;
+}
+
+/** `/spec/configPatches/0/patch` → `spec.configPatches[0].patch` */
+function dotted(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce(
+      (path, segment) =>
+        /^\d+$/.test(segment)
+          ? `${path}[${segment}]`
+          : path === ''
+            ? segment
+            : `${path}.${segment}`,
+      '',
+    );
+}
+
+function join2(path: string, field: string): string {
+  return path === '' ? field : `${path}.${field}`;
+}
+
+function issueOf(error: ErrorObject): SchemaIssue {
+  const path = dotted(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return {
+        path: join2(path, String(params.additionalProperty)),
+        message: 'unknown field',
+      };
+    case 'required':
+      return {
+        path: join2(path, String(params.missingProperty)),
+        message: 'required field missing',
+      };
+    case 'enum':
+      return {
+        path,
+        message: `unsupported value; must be one of ${(params.allowedValues as unknown[])
+          .map((value) => JSON.stringify(value))
+          .join(', ')}`,
+      };
+    case 'const':
+      return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
+    default:
+      return { path, message: error.message ?? error.keyword };
+  }
+}
+
+/** The strict validators of every kind we know, keyed by `apiVersion kind`. */
+export class ManifestValidator {
+  readonly #validators = new Map<string, ValidateFunction>();
+  readonly #ajv = createAjv();
+
+  constructor(schemaDir: string = CRD_SCHEMA_DIR) {
+    for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.json'))) {
+      const match = /^([A-Za-z]+)_(v\w+)\.json$/.exec(file);
+      const group = match ? ISTIO_GROUPS[match[1]!] : undefined;
+      if (!match || group === undefined) {
+        throw new Error(`${file}: not a <Kind>_<version>.json schema of a known Istio kind`);
+      }
+      const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Schema;
+      this.#add(`${group}/${match[2]}`, match[1]!, strictCrdSchema(schema) as Schema);
+    }
+    for (const { apiVersion, kind, schema } of STRUCTURAL_SCHEMAS) {
+      this.#add(apiVersion, kind, strictCrdSchema(schema) as Schema);
+    }
+  }
+
+  #add(apiVersion: string, kind: string, schema: Schema): void {
+    this.#validators.set(
+      `${apiVersion} ${kind}`,
+      this.#ajv.compile(withTypeMeta(apiVersion, kind, schema)),
+    );
+  }
+
+  /** The `apiVersion kind` pairs this validator knows. */
+  get kinds(): string[] {
+    return [...this.#validators.keys()];
+  }
+
+  /** Every reason `manifest` would be refused; empty when it would be accepted. */
+  validate(manifest: unknown): SchemaIssue[] {
+    const plain = JSON.parse(JSON.stringify(manifest)) as unknown;
+    if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+      return [{ path: '', message: 'a manifest must be an object' }];
+    }
+    const { apiVersion, kind } = plain as { apiVersion?: unknown; kind?: unknown };
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+      return [
+        {
+          path: typeof apiVersion !== 'string' ? 'apiVersion' : 'kind',
+          message: 'required field missing',
+        },
+      ];
+    }
+    const validate = this.#validators.get(`${apiVersion} ${kind}`);
+    if (validate === undefined) {
+      return [{ path: 'kind', message: `no schema for ${kind} in ${apiVersion}` }];
+    }
+    if (validate(plain)) return [];
+    const seen = new Set<string>();
+    const issues: SchemaIssue[] = [];
+    for (const error of validate.errors ?? []) {
+      const issue = issueOf(error);
+      const key = `${issue.path}: ${issue.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        issues.push(issue);
+      }
+    }
+    return issues;
+  }
+}
+
+/** One line per issue, `path: message`, for assertion messages. */
+export function formatIssues(issues: readonly SchemaIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('\n');
+}
