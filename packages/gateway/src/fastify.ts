@@ -1,0 +1,77 @@
+import { isPassportError, type PassportFields } from '@passport-relay/core';
+import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Gateway } from './gateway.js';
+import { admit, checkAdapterOptions } from './internal/node-request.js';
+
+/**
+ * Options of {@link gatewayPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(gatewayPlugin, {
+ *   gateway,
+ *   required: (request) => request.routeOptions.config.public !== true,
+ * });
+ * ```
+ */
+export interface GatewayPluginOptions<T extends object = PassportFields> {
+  /** The gateway from `createGateway(...)`. Required. */
+  readonly gateway: Gateway<T, FastifyRequest>;
+  /**
+   * Whether a request needs a Bearer token: `false` (or a function returning `false` for the
+   * request, e.g. from `request.routeOptions.config`) lets requests without one through
+   * anonymously. A token that is sent is always verified, and a bad one refused.
+   * @default true
+   */
+  readonly required?: boolean | ((request: FastifyRequest) => boolean);
+}
+
+const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, options, done) => {
+  const { gateway } = options;
+  const required = options.required ?? true;
+  checkAdapterOptions(gateway, required, 'gatewayPlugin');
+  const stripped = new Set(gateway.stripHeaders);
+  const { relay } = gateway;
+
+  fastify.addHook('onRequest', (request, reply, hookDone) => {
+    admit(gateway, stripped, request.raw, request, required).then(
+      (result) => {
+        relay.runWith(result.context, () => hookDone());
+      },
+      (error: unknown) => {
+        if (!isPassportError(error)) return hookDone(error as Error);
+        const refusal = gateway.refusal(error);
+        // A Buffer, so Fastify keeps the content type as is (no "; charset"), like the other adapters.
+        reply.code(refusal.status).headers(refusal.headers).send(Buffer.from(refusal.body));
+      },
+    );
+  });
+
+  done();
+};
+
+/**
+ * Fastify (5) plugin for the edge. Register it before other plugins that add `onRequest` hooks:
+ * its hook removes client-supplied passports and `stripHeaders` from the request, verifies the
+ * Bearer token, sets the minted passport on `request.headers` (so `@fastify/http-proxy` or
+ * `reply.from()` sends it on), and runs the rest of the request, handler included, inside the
+ * relay's context, so `relay.current()` and the outbound hooks see it. Refusals are answered with
+ * 401, a `WWW-Authenticate: Bearer` challenge and a problem body; other errors (a JWKS that cannot
+ * be fetched: `statusCode` 503) go to Fastify's error handler.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { gatewayPlugin } from '@passport-relay/gateway/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(gatewayPlugin, { gateway });
+ * app.get('/me', async () => relay.current());
+ * ```
+ */
+export const gatewayPlugin: FastifyPluginCallback<GatewayPluginOptions<object>> = fp(
+  // fastify-plugin's types may resolve another copy of fastify's than the app's; the shape is the same.
+  plugin as unknown as Parameters<typeof fp>[0],
+  { fastify: '5.x', name: '@passport-relay/gateway' },
+) as unknown as FastifyPluginCallback<GatewayPluginOptions<object>>;

@@ -1,0 +1,23 @@
+export {
+  type Anonymous,
+  type Authenticated,
+  type AuthenticateOptions,
+  createGateway,
+  type Gateway,
+  type GatewayHeaders,
+  type GatewayResult,
+} from './gateway.js';
+export {
+  type GatewayOptions,
+  type MintCacheOptions,
+  type RemoteJwksOptions,
+  USER_TOKEN_ALGORITHMS,
+  type UserTokenAlgorithm,
+} from './gateway-options.js';
+export { type BearerError, GatewayRefusal, type GatewayRefusalOptions } from './gateway-refusal.js';
+export {
+  type DefaultPassportFields,
+  defaultToPassport,
+  type ToPassport,
+  type UserClaims,
+} from './user-claims.js';

@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import { PassportError, type PassportFields } from '@passport-relay/core';
+import type { Gateway, GatewayResult } from '../gateway.js';
+
+/** Whether a route requires a user token: a constant, or decided per request. */
+export type Requirement<R> = boolean | ((request: R) => boolean);
+
+/** `IncomingMessage`, or an object that looks like one (light-my-request's, in `inject()` tests). */
+type NodeRequest = Pick<IncomingMessage, 'headers'> &
+  Partial<Pick<IncomingMessage, 'rawHeaders' | 'headersDistinct'>>;
+
+/**
+ * Remove the stripped headers from every view Node keeps of them: `headers`, `headersDistinct` and
+ * `rawHeaders` (which some proxies forward).
+ */
+function strip(req: NodeRequest, names: ReadonlySet<string>): void {
+  // Node computes `headers` and `headersDistinct` lazily from `rawHeaders` and its original length:
+  // materialise both before `rawHeaders` shrinks.
+  const headers = req.headers;
+  const distinct = req.headersDistinct;
+  for (const key of Object.keys(headers)) {
+    if (names.has(key.toLowerCase())) delete headers[key];
+  }
+  if (distinct !== undefined) {
+    for (const key of Object.keys(distinct)) if (names.has(key)) delete distinct[key];
+  }
+  const raw = req.rawHeaders;
+  if (Array.isArray(raw)) {
+    let kept = 0;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      if (names.has(raw[index]!.toLowerCase())) continue;
+      raw[kept++] = raw[index]!;
+      raw[kept++] = raw[index + 1]!;
+    }
+    raw.length = kept;
+  }
+}
+
+/**
+ * The whole edge decision for a Node request: strip client-supplied headers (synchronously, before
+ * the first `await`, so nothing after this call sees them), authenticate, and put the minted
+ * passport on the request's headers so a proxy that forwards them sends it on.
+ */
+export async function admit<T extends object = PassportFields, R = unknown>(
+  gateway: Gateway<T, R>,
+  stripped: ReadonlySet<string>,
+  req: NodeRequest,
+  request: R,
+  required: Requirement<R>,
+): Promise<GatewayResult<T>> {
+  strip(req, stripped);
+  const isRequired = typeof required === 'function' ? required(request) : required;
+  const result = await gateway.authenticate(req.headersDistinct ?? req.headers, {
+    request,
+    required: isRequired,
+  });
+  if (result.value !== undefined) {
+    const name = gateway.relay.header;
+    req.headers[name] = result.value;
+    req.rawHeaders?.push(name, result.value);
+    const distinct = req.headersDistinct;
+    if (distinct !== undefined) distinct[name] = [result.value];
+  }
+  return result;
+}
+
+/** Check an adapter's options once, at registration. */
+export function checkAdapterOptions(gateway: unknown, required: unknown, where: string): void {
+  const candidate = gateway as Partial<Gateway> | undefined;
+  if (
+    typeof candidate?.authenticate !== 'function' ||
+    typeof candidate.refusal !== 'function' ||
+    !Array.isArray(candidate.stripHeaders)
+  ) {
+    throw new PassportError(
+      'ERR_PASSPORT_OPTIONS',
+      `${where}: pass the gateway from createGateway({ relay, jwksUrl, issuer, audience, algorithms }).`,
+    );
+  }
+  if (required !== undefined && typeof required !== 'boolean' && typeof required !== 'function') {
+    throw new PassportError(
+      'ERR_PASSPORT_OPTIONS',
+      `${where}: "required" must be a boolean or a function (request) => boolean, e.g. (req) => !req.url.startsWith('/public').`,
+    );
+  }
+}
