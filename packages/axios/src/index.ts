@@ -1,0 +1,4 @@
+export {
+  type AxiosPropagationOptions,
+  installAxiosPropagation,
+} from './install-axios-propagation.js';

@@ -1,0 +1,1 @@
+export { installHttpPropagation } from './install-http-propagation.js';
