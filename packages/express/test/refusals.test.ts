@@ -1,0 +1,58 @@
+import { createTestRelay } from '@passport-relay/testing';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passportRelay } from '../src/index.js';
+import { expressVersions } from './frameworks.js';
+import { type BadPassport, badPassports, type Started, serve, tenantSchema } from './helpers.js';
+
+const test = createTestRelay({ schema: tenantSchema });
+const { relay } = test;
+const cases: BadPassport[] = await badPassports(test);
+
+describe.each(expressVersions)('$name refuses every bad passport', ({ express }) => {
+  let server: Started;
+  let handlerCalls = 0;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(passportRelay(relay, { required: true }));
+    app.get('/orders', (_req, res) => {
+      handlerCalls++;
+      res.json({ sub: relay.current()?.sub });
+    });
+    server = await serve(app);
+  });
+  afterAll(() => server.close());
+
+  it.each(cases)(
+    '$name: $status $code in problem+json, without the token, before the handler, and serves on',
+    async ({ code, status, headers, tokens }) => {
+      const callsBefore = handlerCalls;
+
+      const refused = await request(`${server.origin}/orders`, { headers });
+      const text = await refused.body.text();
+
+      expect(refused.statusCode).toBe(status);
+      expect(refused.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(text)).toMatchObject({
+        code,
+        status,
+        type: `urn:passport-relay:error:${code}`,
+      });
+      for (const token of tokens) {
+        for (const part of token.split('.').filter((segment) => segment.length >= 8)) {
+          expect(text).not.toContain(part);
+        }
+      }
+      if (status === 401) expect(refused.headers['www-authenticate']).toContain(code);
+      expect(handlerCalls).toBe(callsBefore);
+
+      const accepted = await request(`${server.origin}/orders`, {
+        headers: { passport: relay.issue({ sub: 'alice', tenant: 't1' }) },
+      });
+      expect(accepted.statusCode).toBe(200);
+      expect(await accepted.body.json()).toEqual({ sub: 'alice' });
+      expect(handlerCalls).toBe(callsBefore + 1);
+    },
+  );
+});

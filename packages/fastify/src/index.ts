@@ -1,0 +1,2 @@
+export type { FastifyRelayOptions, PassportHook } from './options.js';
+export { passportRelay } from './plugin.js';

@@ -1,0 +1,59 @@
+import { createTestRelay } from '@passport-relay/testing';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passportRelay } from '../src/index.js';
+import { type BadPassport, badPassports, listen, tenantSchema } from './helpers.js';
+
+const test = createTestRelay({ schema: tenantSchema });
+const { relay } = test;
+const cases: BadPassport[] = await badPassports(test);
+
+describe('fastify refuses every bad passport', () => {
+  let app: FastifyInstance;
+  let origin: string;
+  let handlerCalls = 0;
+
+  beforeAll(async () => {
+    app = Fastify();
+    await app.register(passportRelay, { relay, required: true });
+    app.get('/orders', async (request) => {
+      handlerCalls++;
+      return { sub: request.passport?.sub };
+    });
+    ({ origin } = await listen(app));
+  });
+  afterAll(() => app.close());
+
+  it.each(cases)(
+    '$name: $status $code in problem+json, without the token, before the handler, and serves on',
+    async ({ code, status, headers, tokens }) => {
+      const callsBefore = handlerCalls;
+
+      const refused = await request(`${origin}/orders`, { headers });
+      const text = await refused.body.text();
+
+      expect(refused.statusCode).toBe(status);
+      expect(refused.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(text)).toMatchObject({
+        code,
+        status,
+        type: `urn:passport-relay:error:${code}`,
+      });
+      for (const token of tokens) {
+        for (const part of token.split('.').filter((segment) => segment.length >= 8)) {
+          expect(text).not.toContain(part);
+        }
+      }
+      if (status === 401) expect(refused.headers['www-authenticate']).toContain(code);
+      expect(handlerCalls).toBe(callsBefore);
+
+      const accepted = await request(`${origin}/orders`, {
+        headers: { passport: relay.issue({ sub: 'alice', tenant: 't1' }) },
+      });
+      expect(accepted.statusCode).toBe(200);
+      expect(await accepted.body.json()).toEqual({ sub: 'alice' });
+      expect(handlerCalls).toBe(callsBefore + 1);
+    },
+  );
+});
