@@ -2,6 +2,15 @@ import type { Claims } from './internal/claims-json.js';
 import type { ResolvedLimits } from './limits.js';
 import type { PassportClaims } from './passport.js';
 
+/** Options of {@link PassportCodec.encode}. */
+export interface EncodeOptions {
+  /**
+   * Latest `exp` (seconds since the epoch) the passport may have, e.g. the user token's own `exp`
+   * at the edge, so a passport never outlives the credential it was minted from.
+   */
+  readonly expiresAtMost?: number;
+}
+
 /**
  * How a passport is written on the wire. Two ship with core: {@link signedCodec} (the default
  * choice) and {@link plainCodecTrustingMesh} (for meshes that guarantee integrity).
@@ -15,7 +24,7 @@ export interface PassportCodec {
    * Encode claims for an outbound header, adding the registered claims this codec owns
    * (`iat`, `exp`, `iss`, ...). Throws `ERR_PASSPORT_CANNOT_ISSUE` when the codec has no signing key.
    */
-  encode(claims: PassportClaims, nowSeconds: number): string;
+  encode(claims: PassportClaims, nowSeconds: number, options?: EncodeOptions): string;
   /** Whether {@link PassportCodec.encode} can work: false for a signed codec without a signing key. */
   readonly canEncode: boolean;
 }

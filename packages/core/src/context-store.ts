@@ -31,14 +31,16 @@ function registry(): Registry {
  * `Symbol.for` key so that an ESM and a CommonJS copy of this package (the dual-package hazard) see
  * the same context.
  *
- * @param name Relays created with the same name share one store.
- * @default name "default"
+ * @param name Relays created with the same name share one store. `createRelay` names its default
+ * store after the relay's header, so two relays for different headers never see each other's
+ * contexts, while an ESM and a CommonJS relay for the same header share one.
+ * @default name "passport"
  * @example
  * ```ts
  * createRelay({ codec, store: asyncLocalContextStore('billing') });
  * ```
  */
-export function asyncLocalContextStore(name = 'default'): ContextStore {
+export function asyncLocalContextStore(name = 'passport'): ContextStore {
   const stores = registry();
   let storage = stores.get(name);
   if (storage === undefined) {

@@ -17,6 +17,7 @@ export type PassportErrorCode =
   | 'ERR_PASSPORT_NOT_YET_VALID'
   | 'ERR_PASSPORT_CLAIM_INVALID'
   | 'ERR_PASSPORT_SCHEMA'
+  | 'ERR_PASSPORT_UNAVAILABLE'
   | 'ERR_PASSPORT_OPTIONS'
   | 'ERR_PASSPORT_CANNOT_ISSUE';
 
@@ -38,6 +39,7 @@ export const PASSPORT_ERRORS: Readonly<Record<PassportErrorCode, CodeInfo>> = Ob
   ERR_PASSPORT_NOT_YET_VALID: { status: 401, title: 'Passport not yet valid' },
   ERR_PASSPORT_CLAIM_INVALID: { status: 401, title: 'Passport claim invalid' },
   ERR_PASSPORT_SCHEMA: { status: 401, title: 'Passport does not match the schema' },
+  ERR_PASSPORT_UNAVAILABLE: { status: 503, title: 'Verification keys unavailable' },
   ERR_PASSPORT_OPTIONS: { status: 500, title: 'passport-relay misconfigured' },
   ERR_PASSPORT_CANNOT_ISSUE: { status: 500, title: 'Passport cannot be issued' },
 });

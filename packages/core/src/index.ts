@@ -1,4 +1,4 @@
-export type { PassportCodec } from './codec.js';
+export type { EncodeOptions, PassportCodec } from './codec.js';
 export { asyncLocalContextStore, type ContextStore } from './context-store.js';
 export {
   canonicalHost,

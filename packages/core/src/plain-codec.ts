@@ -51,14 +51,17 @@ export function plainCodecTrustingMesh(options: PlainCodecOptions = {}): Passpor
       checkSubject(claims);
       return claims;
     },
-    encode(claims) {
+    encode(claims, _nowSeconds, encodeOptions) {
       if (typeof claims?.sub !== 'string' || claims.sub.length === 0) {
         throw refuse(
           'ERR_PASSPORT_CANNOT_ISSUE',
           'A passport needs a non-empty "sub" (the caller).',
         );
       }
-      return encodeBase64url(JSON.stringify(claims));
+      const cap = encodeOptions?.expiresAtMost;
+      const own = typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY;
+      const payload = cap === undefined ? claims : { ...claims, exp: Math.min(own, cap) };
+      return encodeBase64url(JSON.stringify(payload));
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { PassportCodec } from './codec.js';
+import type { EncodeOptions, PassportCodec } from './codec.js';
 import { asyncLocalContextStore, type ContextStore } from './context-store.js';
 import {
   compileDestinationPolicy,
@@ -93,6 +93,8 @@ export interface Relay<T extends object = PassportFields> {
   readonly policy: DestinationPolicy;
   /** Entries in the verification cache now, and its bound. */
   readonly cache: { readonly size: number; readonly maxEntries: number };
+  /** Whether {@link Relay.issue} can mint: plain mode, or signed mode with a signing key. */
+  readonly canIssue: boolean;
 
   /**
    * The caller's passport, or `undefined` outside a request or for an anonymous one.
@@ -110,6 +112,15 @@ export interface Relay<T extends object = PassportFields> {
    * ```
    */
   require(): Passport<T>;
+  /**
+   * The current request's whole context (passport, forwarded headers, the headers an allowed
+   * destination receives), or `undefined` outside any context.
+   * @example
+   * ```ts
+   * const headers = relay.currentContext()?.headers ?? [];
+   * ```
+   */
+  currentContext(): RelayContext<T> | undefined;
   /**
    * Run `fn` as `passport` (or as nobody with `undefined`): for jobs, scripts and tests. Outbound
    * calls made inside carry it (encoded by the codec; signed mode needs a signing key).
@@ -163,12 +174,13 @@ export interface Relay<T extends object = PassportFields> {
   propagate<C>(destination: Destination, carrier: C, access: HeaderAccess<C>): number;
   /**
    * Mint a passport value (needs a codec that can encode: a signing key in signed mode).
+   * `expiresAtMost` caps `exp`, e.g. at the user token's own expiry.
    * @example
    * ```ts
-   * const value = relay.issue({ sub: 'user-1', roles: ['admin'] });
+   * const value = relay.issue({ sub: 'user-1', roles: ['admin'] }, { expiresAtMost: userToken.exp });
    * ```
    */
-  issue(claims: PassportClaims<T>): string;
+  issue(claims: PassportClaims<T>, options?: EncodeOptions): string;
   /** Verify one passport value (no context involved). Throws a `PassportError` on refusal. */
   verify(value: string): Passport<T>;
 }
@@ -274,7 +286,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
     throw badOption('createRelay: cache.maxEntries must be an integer from 0 to 1000000.');
   }
   const cache = new VerificationCache<Passport<T>>(maxEntries);
-  const store = options.store ?? asyncLocalContextStore();
+  const store = options.store ?? asyncLocalContextStore(header);
   if (typeof store?.getStore !== 'function' || typeof store.run !== 'function') {
     throw badOption('createRelay: "store" must have getStore() and run(context, fn).');
   }
@@ -380,6 +392,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
   const relay: Relay<T> = {
     header,
     mode: codec.mode,
+    canIssue: codec.canEncode,
     forwardHeaders,
     policy,
     cache: {
@@ -387,6 +400,10 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
         return cache.size;
       },
       maxEntries,
+    },
+
+    currentContext() {
+      return store.getStore() as RelayContext<T> | undefined;
     },
 
     current() {
@@ -487,8 +504,8 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       return added;
     },
 
-    issue(claims) {
-      return codec.encode(claims, Math.floor(Date.now() / 1000));
+    issue(claims, issueOptions) {
+      return codec.encode(claims, Math.floor(Date.now() / 1000), issueOptions);
     },
 
     verify(value) {

@@ -193,7 +193,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       return claims;
     },
 
-    encode(claims, nowSeconds) {
+    encode(claims, nowSeconds, encodeOptions) {
       if (signer === undefined || signedHeader === undefined) {
         throw refuse(
           'ERR_PASSPORT_CANNOT_ISSUE',
@@ -206,10 +206,17 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
           'A passport needs a non-empty "sub" (the caller).',
         );
       }
+      const cap = encodeOptions?.expiresAtMost;
+      if (cap !== undefined && (!Number.isFinite(cap) || cap <= nowSeconds)) {
+        throw refuse(
+          'ERR_PASSPORT_CANNOT_ISSUE',
+          'expiresAtMost is not in the future: the credential the passport would come from has expired.',
+        );
+      }
       const payload: Record<string, unknown> = {
         ...claims,
         iat: nowSeconds,
-        exp: nowSeconds + ttlSeconds,
+        exp: Math.min(nowSeconds + ttlSeconds, cap ?? Number.POSITIVE_INFINITY),
         jti: randomUUID(),
       };
       if (issuer !== undefined) payload.iss = issuer;

@@ -66,3 +66,13 @@ describe('plain codec (integrity from the mesh)', () => {
     expect(relay.mode).toBe('plain');
   });
 });
+
+describe('plain codec: issuing with a cap', () => {
+  it('sets exp to the cap when the claims carry none or a later one', () => {
+    const cap = now() + 30;
+    expect(relay.verify(relay.issue({ sub: 'u' }, { expiresAtMost: cap })).exp).toBe(cap);
+    expect(
+      relay.verify(relay.issue({ sub: 'u', exp: cap + 100 }, { expiresAtMost: cap })).exp,
+    ).toBe(cap);
+  });
+});

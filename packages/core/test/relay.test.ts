@@ -324,3 +324,43 @@ describe('options are validated at creation', () => {
     );
   });
 });
+
+describe('currentContext, canIssue, and issuing with a cap', () => {
+  it('returns the whole context inside a request and undefined outside', () => {
+    const context = relay.extract({ passport: mint('user-1'), 'x-request-id': 'r-9' });
+    expect(relay.currentContext()).toBeUndefined();
+    relay.runWith(context, () => expect(relay.currentContext()).toBe(context));
+  });
+
+  it('says whether it can issue', () => {
+    const verifyOnly = createRelay({
+      codec: signedCodec({ issuer: ISSUER, keys: [{ alg: 'HS256', secret }] }),
+    });
+    expect(relay.canIssue).toBe(true);
+    expect(verifyOnly.canIssue).toBe(false);
+  });
+
+  it('never mints a passport that outlives the cap', () => {
+    const cap = now() + 30;
+    expect(relay.verify(relay.issue({ sub: 'user-1' }, { expiresAtMost: cap })).exp).toBe(cap);
+    expect(
+      relay.verify(relay.issue({ sub: 'user-1' }, { expiresAtMost: now() + 10_000 })).exp,
+    ).toBe(now() + 300);
+  });
+
+  it('refuses to mint from a credential that has already expired', () => {
+    expect(() => relay.issue({ sub: 'user-1' }, { expiresAtMost: now() - 1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_PASSPORT_CANNOT_ISSUE' }),
+    );
+  });
+});
+
+describe('default stores', () => {
+  it('keep relays for different headers apart', () => {
+    const other = createRelay({ codec, header: 'x-other-passport' });
+    relay.run({ sub: 'user-1' }, () => {
+      expect(other.current()).toBeUndefined();
+      expect(createRelay({ codec }).current()?.sub).toBe('user-1');
+    });
+  });
+});
