@@ -5,6 +5,9 @@ import { badOption } from './errors.js';
  * requests it causes (Envoy, B3, W3C Trace Context, OpenTracing, Google Cloud, gRPC, SkyWalking,
  * Datadog). Pass it as `forwardHeaders` to keep traces joined without an OpenTelemetry SDK.
  *
+ * Only without one: with the OpenTelemetry SDK and its undici instrumentation running, OTel writes
+ * `traceparent`/`tracestate` itself, and forwarding them too sends them twice.
+ *
  * @example
  * ```ts
  * createRelay({ codec, forwardHeaders: TRACING_HEADERS });

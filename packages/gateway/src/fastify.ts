@@ -58,7 +58,7 @@ const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, op
  * `reply.from()` sends it on), and runs the rest of the request, handler included, inside the
  * relay's context, so `relay.current()` and the outbound hooks see it. Refusals are answered with
  * 401, a `WWW-Authenticate: Bearer` challenge and a problem body; other errors (a JWKS that cannot
- * be fetched: `statusCode` 503) go to Fastify's error handler.
+ * be fetched is a 503 `ERR_PASSPORT_UNAVAILABLE` refusal) go to Fastify's error handler.
  *
  * @example
  * ```ts

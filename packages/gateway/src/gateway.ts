@@ -209,7 +209,11 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
         'toPassport must return the passport claims ({ sub, ... }); throw a GatewayRefusal to refuse a user.',
       );
     }
-    const value = relay.issue(passportClaims);
+    // A passport never outlives the user token it was minted from.
+    const value = relay.issue(
+      passportClaims,
+      typeof claims.exp === 'number' ? { expiresAtMost: claims.exp } : undefined,
+    );
     let passport: Passport<T>;
     try {
       passport = relay.verify(value);

@@ -471,9 +471,15 @@ describe('minted passport reuse', () => {
     const start = Date.now();
     const gateway = gatewayFor({ clockToleranceSeconds: 0 });
     const token = await idp.token({ sub: 'user-1' }, { expiresIn: 60 });
-    const first = (await gateway.authenticate(bearer(token))).value;
+    const first = await gateway.authenticate(bearer(token));
+    // The passport is capped at the user token's exp, and reused until the cache margin (30 s).
+    expect(first.passport.exp).toBe(Math.floor(start / 1000) + 60);
+    vi.setSystemTime(start + 25_000);
+    expect((await gateway.authenticate(bearer(token))).value).toBe(first.value);
     vi.setSystemTime(start + 55_000);
-    expect((await gateway.authenticate(bearer(token))).value).toBe(first);
+    const late = await gateway.authenticate(bearer(token));
+    expect(late.value).not.toBe(first.value);
+    expect(late.passport.exp).toBe(Math.floor(start / 1000) + 60);
     vi.setSystemTime(start + 62_000);
     const error = await refusalOf(gateway.authenticate(bearer(token)));
     expect(error.code).toBe('ERR_PASSPORT_EXPIRED');

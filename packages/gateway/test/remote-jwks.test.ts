@@ -88,7 +88,7 @@ describe('a remote JWKS (jwksUrl)', () => {
       await upstream.close();
     });
 
-    it('answers 503 (a server error, not a refusal) and never calls the upstream', async () => {
+    it('answers 503 ERR_PASSPORT_UNAVAILABLE, with no challenge, and never calls the upstream', async () => {
       const idp = await createIdentityProvider();
       jwks.status = 500;
       const gateway = createGateway(remoteOptions());
@@ -103,6 +103,7 @@ describe('a remote JWKS (jwksUrl)', () => {
       const reply = await send(origin, { authorization: `Bearer ${await idp.token()}` });
       expect(reply.status).toBe(503);
       expect(reply.headers['www-authenticate']).toBeUndefined();
+      expect(reply.json).toMatchObject({ code: 'ERR_PASSPORT_UNAVAILABLE', status: 503 });
       expect(upstream.requests).toHaveLength(0);
     });
   });

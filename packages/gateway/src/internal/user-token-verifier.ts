@@ -1,4 +1,4 @@
-import type { PassportErrorCode } from '@passport-relay/core';
+import { PassportError, type PassportErrorCode } from '@passport-relay/core';
 import {
   type CryptoKey,
   createLocalJWKSet,
@@ -42,17 +42,11 @@ const TOKEN_KEY_ERRORS = new Set<string>([
   'ERR_JOSE_NOT_SUPPORTED',
 ]);
 
-function keysUnavailable(cause: unknown): Error {
-  return Object.assign(
-    new Error("The identity provider's signing keys could not be loaded; try again later.", {
-      cause,
-    }),
-    {
-      name: 'JwksUnavailableError',
-      code: 'ERR_GATEWAY_JWKS_UNAVAILABLE',
-      status: 503,
-      statusCode: 503,
-    },
+function keysUnavailable(cause: unknown): PassportError {
+  return new PassportError(
+    'ERR_PASSPORT_UNAVAILABLE',
+    "The identity provider's signing keys could not be loaded; try again later.",
+    { cause },
   );
 }
 

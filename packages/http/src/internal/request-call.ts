@@ -1,7 +1,7 @@
 import type { Relay } from '@passport-relay/core';
 
 /** The part of a relay the node:http hook uses; every `Relay<T>` has it. */
-export type OutboundRelay = Pick<Relay, 'propagate' | 'allows' | 'inject'>;
+export type OutboundRelay = Pick<Relay, 'propagate' | 'allows' | 'currentContext'>;
 
 type Callback = (...args: never[]) => unknown;
 type Options = Readonly<Record<string, unknown>>;
@@ -186,7 +186,7 @@ export function prepareCall(
   let withheld: Map<string, string> | undefined;
   for (const relay of relays) {
     if (relay.propagate(destination, headers, HEADER_ACCESS) > 0) continue;
-    const values = Object.entries(relay.inject({}) as Record<string, string>);
+    const values = relay.currentContext()?.headers ?? [];
     if (values.length === 0 || relay.allows(destination)) continue;
     if (withheld === undefined) withheld = new Map();
     for (const [name, value] of values) {
