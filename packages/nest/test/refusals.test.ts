@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createRelay,
+  type HeaderCarrier,
+  isPassportError,
+  PassportError,
+  type PassportErrorCode,
+  type Relay,
+  refusalResponse,
+} from '@passport-relay/core';
+import { createTestRelay } from '@passport-relay/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send } from './support/client.js';
+import { forge, hsKey } from './support/forge.js';
+import { appTracker, PLATFORMS, type RunningApp } from './support/platforms.js';
+import { type HandlerRuns, probeApp } from './support/probe-app.js';
+
+interface Refusal {
+  readonly code: PassportErrorCode;
+  readonly status: number;
+  /** The passport header value(s) to send; several values are sent as several header lines. */
+  readonly passport: string | string[] | undefined;
+}
+
+/** One request per inbound refusal code, built against `relay`'s own key and issuer. */
+function refusals(relay: Relay, secret: Buffer, issuer: string): Refusal[] {
+  const now = Math.floor(Date.now() / 1000);
+  const header = { alg: 'HS256', kid: 'test-hs', typ: 'JWT' };
+  const claims = { sub: 'forger', iss: issuer, iat: now, exp: now + 300 };
+  return [
+    { code: 'ERR_PASSPORT_MISSING', status: 401, passport: undefined },
+    { code: 'ERR_PASSPORT_MALFORMED', status: 401, passport: 'not-a-jws' },
+    { code: 'ERR_PASSPORT_TOO_LARGE', status: 431, passport: 'a'.repeat(5000) },
+    {
+      code: 'ERR_PASSPORT_DUPLICATE',
+      status: 400,
+      passport: [relay.issue({ sub: 'user-1' }), relay.issue({ sub: 'user-2' })],
+    },
+    {
+      code: 'ERR_PASSPORT_ALGORITHM',
+      status: 401,
+      passport: forge(secret, { ...header, alg: 'HS512' }, claims),
+    },
+    {
+      code: 'ERR_PASSPORT_KEY_UNKNOWN',
+      status: 401,
+      passport: forge(secret, { ...header, kid: 'another-edge' }, claims),
+    },
+    {
+      code: 'ERR_PASSPORT_SIGNATURE',
+      status: 401,
+      passport: forge(randomBytes(32), header, claims),
+    },
+    {
+      code: 'ERR_PASSPORT_EXPIRED',
+      status: 401,
+      passport: forge(secret, header, { ...claims, iat: now - 900, exp: now - 600 }),
+    },
+    {
+      code: 'ERR_PASSPORT_NOT_YET_VALID',
+      status: 401,
+      passport: forge(secret, header, { ...claims, nbf: now + 600, exp: now + 900 }),
+    },
+    {
+      code: 'ERR_PASSPORT_CLAIM_INVALID',
+      status: 401,
+      passport: forge(secret, header, { ...claims, iss: 'https://elsewhere.test' }),
+    },
+  ];
+}
+
+/** What core answers for these headers, as Node would present them (repeated values joined). */
+function expectedRefusal(relay: Relay, passport: Refusal['passport']) {
+  const carrier: HeaderCarrier =
+    passport === undefined
+      ? {}
+      : { passport: Array.isArray(passport) ? passport.join(', ') : passport };
+  try {
+    relay.extract(carrier, { required: true });
+  } catch (error) {
+    if (isPassportError(error)) return refusalResponse(error);
+    throw error;
+  }
+  throw new Error('core accepted a passport the test expects it to refuse');
+}
+
+describe.each(PLATFORMS)('refusals on %s', (platform) => {
+  const apps = appTracker();
+  const test = createTestRelay({ mode: 'HS256' });
+  const { relay } = test;
+  const cases = refusals(relay, hsKey(test.signingKey).secret as Buffer, test.issuer);
+  let running: RunningApp;
+  let runs: HandlerRuns;
+
+  beforeAll(async () => {
+    const app = probeApp({ relay, required: true });
+    runs = app.runs;
+    running = await apps.start(platform, app.module);
+  });
+  afterAll(() => apps.closeAll());
+
+  it.each(cases)(
+    'refuses $code with $status, core’s problem body, and the handler never runs',
+    async ({ code, status, passport }) => {
+      const before = runs.count;
+      const expected = expectedRefusal(relay, passport);
+
+      const reply = await send(`${running.origin}/probe`, { headers: { passport } });
+
+      expect(reply.status).toBe(status);
+      expect(reply.headers['content-type']).toBe('application/problem+json');
+      expect(reply.headers['www-authenticate']).toBe(
+        status === 401 ? `Passport error="${code}"` : undefined,
+      );
+      expect(reply.json()).toMatchObject({ code, status });
+      expect(reply.text).toBe(expected.body);
+      for (const value of [passport ?? []].flat()) {
+        expect(reply.text).not.toContain(value.slice(-20));
+      }
+      expect(runs.count).toBe(before);
+    },
+  );
+
+  it('keeps serving after every kind of refusal', async () => {
+    for (const { passport } of cases) {
+      await send(`${running.origin}/probe`, { headers: { passport } });
+    }
+
+    const reply = await send(`${running.origin}/probe`, {
+      headers: { passport: relay.issue({ sub: 'user-9' }) },
+    });
+
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toMatchObject({ controller: 'user-9', decorator: 'user-9' });
+  });
+
+  it('refuses a POST that carries a JSON body before its handler runs', async () => {
+    const before = runs.count;
+
+    const reply = await send(`${running.origin}/probe`, {
+      method: 'POST',
+      headers: { passport: 'not-a-jws' },
+      body: { id: 1 },
+    });
+
+    expect(reply.status).toBe(401);
+    expect(reply.json()).toMatchObject({ code: 'ERR_PASSPORT_MALFORMED' });
+    expect(runs.count).toBe(before);
+  });
+
+  it('answers a codec that cannot reach its keys with 503 and core’s problem body', async () => {
+    const unreachable = createRelay({
+      codec: {
+        mode: 'signed',
+        canEncode: false,
+        decode: () => {
+          throw new PassportError('ERR_PASSPORT_UNAVAILABLE', 'The key set could not be fetched.');
+        },
+        encode: () => {
+          throw new PassportError('ERR_PASSPORT_CANNOT_ISSUE', 'This codec does not issue.');
+        },
+      },
+    });
+    const app = probeApp({ relay: unreachable });
+    const { origin } = await apps.start(platform, app.module);
+
+    const reply = await send(`${origin}/probe`, { headers: { passport: 'a.b.c' } });
+
+    expect(reply.status).toBe(503);
+    expect(reply.headers['content-type']).toBe('application/problem+json');
+    expect(reply.json()).toMatchObject({ code: 'ERR_PASSPORT_UNAVAILABLE', status: 503 });
+    expect(app.runs.count).toBe(0);
+  });
+});
