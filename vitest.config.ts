@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// One vitest project per package plus the cross-package suite in test/.
+// One vitest project per package and per example, plus the cross-package suite in test/.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'test'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'examples/*/vitest.config.ts',
+      'test/vitest.config.ts',
+    ],
   },
 });

@@ -1,0 +1,57 @@
+/**
+ * What every demo service shares: configuration from the environment (the same variables the
+ * Kubernetes example sets), its relay, how it reports its hop, and how it tells the demo it is
+ * listening. None of it touches the passport header: services read the caller through
+ * `relay.current()`, nothing more.
+ */
+import { createRelay, type Relay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
+import type { Hop } from './journey.js';
+
+export function env(name: string, fallback?: string): string {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') throw new Error(`demo service: set ${name}`);
+  return value;
+}
+
+export const config = {
+  host: () => env('HOST', '0.0.0.0'),
+  port: () => Number(env('PORT', '0')),
+  issuer: () => env('PASSPORT_ISSUER', 'https://gateway.passport-demo'),
+  /** Comma-separated `propagateTo`; unset means the core default (in-cluster names, loopback). */
+  propagateTo: () => process.env.PASSPORT_PROPAGATE_TO?.split(',').map((p) => p.trim()),
+};
+
+/** A service's relay: it verifies passports with the gateway's public keys only. */
+export function serviceRelay(): Relay {
+  const propagateTo = config.propagateTo();
+  return createRelay({
+    codec: signedCodec({ issuer: config.issuer(), keys: JSON.parse(env('PASSPORT_JWKS')) }),
+    forwardHeaders: TRACING_HEADERS,
+    ...(propagateTo ? { propagateTo } : {}),
+  });
+}
+
+export function hop(relay: Relay, service: string, framework: string, client: string): Hop {
+  const passport = relay.current();
+  return {
+    service,
+    framework,
+    client,
+    sub: passport?.sub ?? null,
+    verified: passport !== undefined && relay.mode === 'signed',
+  };
+}
+
+/** Tell the demo which port we got (port 0 was asked for). */
+export function ready(port: number): void {
+  if (process.send) process.send({ ready: true, port });
+  else console.log(`listening on ${port}`);
+}
+
+/** Stop cleanly when the demo (or Kubernetes) says so. */
+export function stopOn(close: () => unknown): void {
+  process.once('SIGTERM', async () => {
+    await close();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * The edge. It verifies the user's token once, mints the passport, and calls `orders` with plain
+ * `fetch`: the passport goes along because propagation is installed, not because this code
+ * passes it. For the demo it also hosts a tiny identity provider whose keys are generated at
+ * start-up (in Kubernetes, USER_TOKEN_JWKS_URI points at your real one instead).
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { createRelay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
+import { createGateway } from '@passport-relay/gateway';
+import { gatewayMiddleware } from '@passport-relay/gateway/express';
+import { installGlobalFetchPropagation } from '@passport-relay/undici';
+import express from 'express';
+import { SignJWT } from 'jose';
+import { config, env, hop, ready, stopOn } from '../service-kit.js';
+
+// --- the demo identity provider -----------------------------------------------------------
+const IDP_ISSUER = process.env.USER_TOKEN_ISSUER ?? 'https://idp.passport-demo';
+const idpKeys = generateKeyPairSync('ed25519');
+const idpJwk = { ...idpKeys.publicKey.export({ format: 'jwk' }), kid: 'idp-1', alg: 'EdDSA' };
+const people: Record<string, { email: string; name: string; roles: string[]; tenant: string }> = {
+  alice: { email: 'alice@example.com', name: 'Alice', roles: ['buyer'], tenant: 'acme' },
+  bob: { email: 'bob@example.com', name: 'Bob', roles: ['buyer', 'admin'], tenant: 'globex' },
+};
+
+// --- the edge -------------------------------------------------------------------------------
+const signingJwk = JSON.parse(env('PASSPORT_SIGNING_JWK'));
+const propagateTo = config.propagateTo();
+const relay = createRelay({
+  codec: signedCodec({
+    issuer: config.issuer(),
+    keys: JSON.parse(env('PASSPORT_JWKS')),
+    signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+  }),
+  forwardHeaders: TRACING_HEADERS,
+  ...(propagateTo ? { propagateTo } : {}),
+});
+const jwksUri = process.env.USER_TOKEN_JWKS_URI;
+const gateway = createGateway({
+  relay,
+  ...(jwksUri ? { jwksUrl: jwksUri } : { jwks: { keys: [idpJwk] } }),
+  issuer: IDP_ISSUER,
+  audience: 'passport-demo',
+  algorithms: ['EdDSA'],
+});
+installGlobalFetchPropagation(relay);
+
+const ORDERS_URL = env('ORDERS_URL');
+const app = express();
+
+app.post('/idp/token', express.json({ type: () => true }), async (req, res) => {
+  const user = String(req.body?.user);
+  const person = people[user];
+  if (!person) return void res.status(404).json({ error: 'no such user' });
+  const token = await new SignJWT({ ...person })
+    .setProtectedHeader({ alg: 'EdDSA', kid: 'idp-1' })
+    .setSubject(user)
+    .setIssuer(IDP_ISSUER)
+    .setAudience('passport-demo')
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(idpKeys.privateKey);
+  res.json({ token });
+});
+
+app.use(gatewayMiddleware(gateway));
+app.use(express.json());
+
+app.post('/checkout', async (req, res, next) => {
+  try {
+    const response = await fetch(`${ORDERS_URL}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(req.body ?? {}),
+    });
+    res
+      .status(response.status)
+      .json({ hop: hop(relay, 'gateway', 'express', 'fetch'), next: await response.json() });
+  } catch (error) {
+    next(error);
+  }
+});
+
+const server = app.listen(config.port(), config.host(), () => {
+  const address = server.address();
+  ready(typeof address === 'object' && address ? address.port : 0);
+});
+stopOn(() => new Promise((resolve) => server.close(resolve)));

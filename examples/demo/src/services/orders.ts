@@ -1,0 +1,42 @@
+/**
+ * `orders`: an Express service that calls `payments` with plain `fetch`. The business code below
+ * reads the caller with `relay.current()` where it wants to, and never passes a passport along.
+ */
+import { passportRelay } from '@passport-relay/express';
+import { installGlobalFetchPropagation } from '@passport-relay/undici';
+import express from 'express';
+import { config, env, hop, ready, serviceRelay, stopOn } from '../service-kit.js';
+
+const relay = serviceRelay();
+installGlobalFetchPropagation(relay);
+const PAYMENTS_URL = env('PAYMENTS_URL');
+
+const app = express();
+app.use(passportRelay(relay, { required: (req) => req.path !== '/healthz' }));
+app.use(express.json());
+
+app.get('/healthz', (_req, res) => {
+  res.send('ok');
+});
+
+app.post('/checkout', async (req, res, next) => {
+  try {
+    const response = await fetch(`${PAYMENTS_URL}/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ item: req.body?.item, amount: 42 }),
+    });
+    res.status(response.status).json({
+      hop: hop(relay, 'orders', 'express', 'fetch'),
+      next: await response.json(),
+    });
+  } catch (error) {
+    next(error);
+  }
+});
+
+const server = app.listen(config.port(), config.host(), () => {
+  const address = server.address();
+  ready(typeof address === 'object' && address ? address.port : 0);
+});
+stopOn(() => new Promise((resolve) => server.close(resolve)));

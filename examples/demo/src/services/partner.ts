@@ -1,0 +1,33 @@
+/**
+ * A third-party API (think payments provider or geocoder). It is not on the allowlist, so it must
+ * never see a passport or a forwarded header. It records what it received for the demo to report.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { config, ready, stopOn } from '../service-kit.js';
+
+const received: { passport: boolean; forwarded: string[] }[] = [];
+const identityHeaders = ['passport', 'x-request-id', 'traceparent', 'authorization'];
+
+const server = createServer((req, res) => {
+  if (req.url === '/report') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        requests: received.length,
+        receivedPassport: received.some((r) => r.passport),
+      }),
+    );
+    return;
+  }
+  const passport = req.headers.passport !== undefined;
+  received.push({
+    passport,
+    forwarded: identityHeaders.filter((h) => req.headers[h] !== undefined),
+  });
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ receivedPassport: passport }));
+});
+
+server.listen(config.port(), config.host(), () => ready((server.address() as AddressInfo).port));
+stopOn(() => new Promise((resolve) => server.close(resolve)));
