@@ -42,6 +42,14 @@ export function hop(relay: Relay, service: string, framework: string, client: st
   };
 }
 
+/** Every downstream call gives up after this long, so a dead hop never hangs its callers. */
+export const DOWNSTREAM_TIMEOUT_MS = 10_000;
+
+/** What a service answers when its downstream failed: 502, as JSON. */
+export function downstreamFailed(service: string) {
+  return { status: 502, body: { error: 'downstream unavailable', service } } as const;
+}
+
 /** Tell the demo which port we got (port 0 was asked for). */
 export function ready(port: number): void {
   if (process.send) process.send({ ready: true, port });

@@ -11,7 +11,15 @@ import { gatewayMiddleware } from '@passport-relay/gateway/express';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
 import { SignJWT } from 'jose';
-import { config, env, hop, ready, stopOn } from '../service-kit.js';
+import {
+  config,
+  DOWNSTREAM_TIMEOUT_MS,
+  downstreamFailed,
+  env,
+  hop,
+  ready,
+  stopOn,
+} from '../service-kit.js';
 
 // --- the demo identity provider -----------------------------------------------------------
 const IDP_ISSUER = process.env.USER_TOKEN_ISSUER ?? 'https://idp.passport-demo';
@@ -21,6 +29,13 @@ const people: Record<string, { email: string; name: string; roles: string[]; ten
   alice: { email: 'alice@example.com', name: 'Alice', roles: ['buyer'], tenant: 'acme' },
   bob: { email: 'bob@example.com', name: 'Bob', roles: ['buyer', 'admin'], tenant: 'globex' },
 };
+/** Anyone else who logs in gets a made-up profile (the load tests log in fifty users). */
+function profileOf(user: string) {
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(user)) return undefined;
+  return (
+    people[user] ?? { email: `${user}@example.com`, name: user, roles: ['buyer'], tenant: 'acme' }
+  );
+}
 
 // --- the edge -------------------------------------------------------------------------------
 const signingJwk = JSON.parse(env('PASSPORT_SIGNING_JWK'));
@@ -49,7 +64,7 @@ const app = express();
 
 app.post('/idp/token', express.json({ type: () => true }), async (req, res) => {
   const user = String(req.body?.user);
-  const person = people[user];
+  const person = profileOf(user);
   if (!person) return void res.status(404).json({ error: 'no such user' });
   const token = await new SignJWT({ ...person })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'idp-1' })
@@ -71,6 +86,7 @@ app.post('/checkout', async (req, res, next) => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(req.body ?? {}),
+      signal: AbortSignal.timeout(DOWNSTREAM_TIMEOUT_MS),
     });
     res
       .status(response.status)
@@ -79,6 +95,13 @@ app.post('/checkout', async (req, res, next) => {
     next(error);
   }
 });
+
+app.use(
+  (_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const { status, body } = downstreamFailed('gateway');
+    res.status(status).json(body);
+  },
+);
 
 const server = app.listen(config.port(), config.host(), () => {
   const address = server.address();

@@ -5,7 +5,16 @@
 import { passportRelay } from '@passport-relay/express';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
-import { config, env, hop, ready, serviceRelay, stopOn } from '../service-kit.js';
+import {
+  config,
+  DOWNSTREAM_TIMEOUT_MS,
+  downstreamFailed,
+  env,
+  hop,
+  ready,
+  serviceRelay,
+  stopOn,
+} from '../service-kit.js';
 
 const relay = serviceRelay();
 installGlobalFetchPropagation(relay);
@@ -25,6 +34,7 @@ app.post('/checkout', async (req, res, next) => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ item: req.body?.item, amount: 42 }),
+      signal: AbortSignal.timeout(DOWNSTREAM_TIMEOUT_MS),
     });
     res.status(response.status).json({
       hop: hop(relay, 'orders', 'express', 'fetch'),
@@ -34,6 +44,13 @@ app.post('/checkout', async (req, res, next) => {
     next(error);
   }
 });
+
+app.use(
+  (_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const { status, body } = downstreamFailed('orders');
+    res.status(status).json(body);
+  },
+);
 
 const server = app.listen(config.port(), config.host(), () => {
   const address = server.address();

@@ -6,14 +6,28 @@ import { installAxiosPropagation } from '@passport-relay/axios';
 import { passportRelay } from '@passport-relay/fastify';
 import axios from 'axios';
 import Fastify from 'fastify';
-import { config, env, hop, ready, serviceRelay, stopOn } from '../service-kit.js';
+import {
+  config,
+  DOWNSTREAM_TIMEOUT_MS,
+  downstreamFailed,
+  env,
+  hop,
+  ready,
+  serviceRelay,
+  stopOn,
+} from '../service-kit.js';
 
 const relay = serviceRelay();
 installAxiosPropagation(relay, { axios });
-const users = axios.create({ baseURL: env('USERS_URL'), timeout: 10_000 });
+const users = axios.create({ baseURL: env('USERS_URL'), timeout: DOWNSTREAM_TIMEOUT_MS });
 
 const app = Fastify();
 await app.register(passportRelay, { relay, required: (request) => request.url !== '/healthz' });
+
+app.setErrorHandler(async (_error, _request, reply) => {
+  const { status, body } = downstreamFailed('payments');
+  return reply.status(status).send(body);
+});
 
 app.get('/healthz', async () => 'ok');
 

@@ -10,7 +10,15 @@ import type { Passport } from '@passport-relay/core';
 import { installHttpPropagation } from '@passport-relay/http';
 import { CurrentPassport, PassportRelayModule } from '@passport-relay/nest';
 import got from 'got';
-import { config, env, hop, ready, serviceRelay, stopOn } from '../service-kit.js';
+import {
+  config,
+  DOWNSTREAM_TIMEOUT_MS,
+  env,
+  hop,
+  ready,
+  serviceRelay,
+  stopOn,
+} from '../service-kit.js';
 
 const relay = serviceRelay();
 installHttpPropagation(relay);
@@ -23,9 +31,10 @@ class ProfileController {
 
   @Get('profile')
   async profile(@CurrentPassport() caller: Passport | undefined) {
-    const partner = await got(EXTERNAL_URL, { retry: { limit: 0 } }).json<{
-      receivedPassport: boolean;
-    }>();
+    const partner = await got(EXTERNAL_URL, {
+      retry: { limit: 0 },
+      timeout: { request: DOWNSTREAM_TIMEOUT_MS },
+    }).json<{ receivedPassport: boolean }>();
     return {
       hop: hop(this.passports, 'users', 'nest', 'got'),
       profile: { user: caller?.sub ?? null },
