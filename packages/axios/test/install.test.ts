@@ -1,18 +1,19 @@
 import { isPassportError, type Relay } from '@passport-relay/core';
 import {
+  closeAll,
   createTestRelay,
-  type RecordingServer,
-  startRecordingServer,
+  rawHeaderValues,
+  recordingServerPerTest,
+  runAsCaller,
 } from '@passport-relay/testing';
 import axios, { type AxiosInstance } from 'axios';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AxiosPropagationOptions, installAxiosPropagation } from '../src/index.js';
-import { asCaller, headerCount } from './helpers.js';
 
 const ORIGINAL_CREATE = axios.create;
 const { relay } = createTestRelay({ mode: 'HS256' });
 const token = relay.issue({ sub: 'user-1' });
-let server: RecordingServer;
+const server = recordingServerPerTest({ beforeEach, afterEach });
 const uninstalls: (() => void)[] = [];
 
 function install(instance: AxiosInstance = axios): () => void {
@@ -23,17 +24,11 @@ function install(instance: AxiosInstance = axios): () => void {
 
 /** One GET as the caller; the passport header as received. */
 async function passportReceived(instance: AxiosInstance = axios) {
-  await asCaller(relay, { passport: token }, () => instance.get(`${server.origin}/x`));
+  await runAsCaller(relay, { passport: token }, () => instance.get(`${server.origin}/x`));
   return server.requests.at(-1)?.headers.passport;
 }
 
-beforeEach(async () => {
-  server = await startRecordingServer();
-});
-afterEach(async () => {
-  for (const uninstall of uninstalls.splice(0)) uninstall();
-  await server.close();
-});
+afterEach(() => closeAll(uninstalls));
 afterAll(() => {
   expect(axios.create).toBe(ORIGINAL_CREATE);
 });
@@ -72,7 +67,7 @@ describe('installAxiosPropagation', () => {
     install();
     install();
     await passportReceived(axios.create());
-    expect(headerCount(server.requests[0]!, 'passport')).toBe(1);
+    expect(rawHeaderValues(server.requests[0]!.rawHeaders, 'passport').length).toBe(1);
   });
 
   it('keeps injecting until the last of two installs is undone', async () => {

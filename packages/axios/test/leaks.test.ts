@@ -1,21 +1,20 @@
 import {
   createTestRelay,
+  installPerTest,
+  loopbackAgent,
   type RecordingServer,
-  startRecordingServer,
+  recordingServerPerTest,
+  runAsCaller,
 } from '@passport-relay/testing';
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installAxiosPropagation } from '../src/index.js';
-import { asCaller, loopbackAgent, loopbackDispatcher } from './helpers.js';
+import { loopbackDispatcher } from './helpers.js';
 import { VARIANTS } from './variants.js';
 
+const hooks = { beforeEach, afterEach };
 /** The managed headers each request received: the passport and the forwarded request id. */
-function managedHeaders(server: RecordingServer): (string | string[] | undefined)[][] {
-  return server.requests.map((request) => [
-    request.headers.passport,
-    request.headers['x-request-id'],
-  ]);
-}
+const managedHeaders = (server: RecordingServer) => server.received(['passport', 'x-request-id']);
 
 const redirectTo = (server: RecordingServer, to: string) =>
   `${server.origin}/redirect?to=${encodeURIComponent(to)}`;
@@ -29,24 +28,15 @@ describe.each(VARIANTS)('$name: hosts off the list receive nothing', (variant) =
   });
   const token = relay.issue({ sub: 'user-1' });
   const inbound = { passport: token, 'x-request-id': 'req-1' };
-  let allowed: RecordingServer;
-  let allowedToo: RecordingServer;
-  let offList: RecordingServer;
-  let uninstall: () => void;
-
-  beforeEach(async () => {
-    allowed = await startRecordingServer();
-    allowedToo = await startRecordingServer();
-    offList = await startRecordingServer({ host: '127.0.0.2' });
-    uninstall = installAxiosPropagation(relay, { axios });
-  });
-  afterEach(async () => {
-    uninstall();
-    await Promise.all([allowed.close(), allowedToo.close(), offList.close()]);
-  });
+  const allowed = recordingServerPerTest(hooks);
+  const allowedToo = recordingServerPerTest(hooks);
+  const offList = recordingServerPerTest(hooks, { host: '127.0.0.2' });
+  installPerTest(hooks, () => installAxiosPropagation(relay, { axios }));
 
   const get = (url: string, config = {}) =>
-    asCaller(relay, inbound, () => variant.instance().get(url, { ...variant.config, ...config }));
+    runAsCaller(relay, inbound, () =>
+      variant.instance().get(url, { ...variant.config, ...config }),
+    );
 
   it('sends the headers to a listed host and nothing to a host off the list', async () => {
     await get(`${allowed.origin}/direct`);
@@ -97,17 +87,8 @@ describe.each(VARIANTS)('$name: metadata and link-local hosts never receive it',
   // Everything matches 0.0.0.0/0, yet the metadata addresses must still be refused.
   const { relay } = createTestRelay({ mode: 'HS256', propagateTo: ['0.0.0.0/0', '*'] });
   const token = relay.issue({ sub: 'user-1' });
-  let server: RecordingServer;
-  let uninstall: () => void;
-
-  beforeEach(async () => {
-    server = await startRecordingServer();
-    uninstall = installAxiosPropagation(relay, { axios });
-  });
-  afterEach(async () => {
-    uninstall();
-    await server.close();
-  });
+  const server = recordingServerPerTest(hooks);
+  installPerTest(hooks, () => installAxiosPropagation(relay, { axios }));
 
   it.each(['169.254.169.254', '169.254.170.2', 'metadata.google.internal', '[fd00:ec2::254]'])(
     'withholds it from %s (the connection is diverted to loopback)',
@@ -118,7 +99,7 @@ describe.each(VARIANTS)('$name: metadata and link-local hosts never receive it',
       const transport =
         variant.adapter === 'http' ? { httpAgent: agent } : { fetchOptions: { dispatcher } };
       try {
-        await asCaller(relay, { passport: token }, async () => {
+        await runAsCaller(relay, { passport: token }, async () => {
           const instance = variant.instance();
           const config = { ...variant.config, ...transport };
           await instance.get(`http://127.0.0.1:${server.port}/control`, config);

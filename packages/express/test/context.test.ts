@@ -1,19 +1,24 @@
 import { request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestRelay } from '@passport-relay/testing';
+import {
+  closeAll,
+  createTestRelay,
+  type LoopbackServer,
+  listenOnLoopback,
+  slowJsonBody,
+} from '@passport-relay/testing';
 import type { NextFunction, Request, Response } from 'express';
 import { Client, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { passportRelay } from '../src/index.js';
 import { expressVersions } from './frameworks.js';
-import { closeAll, type Started, serve, slowJson } from './helpers.js';
 
 describe.each(expressVersions)('$name', ({ express }) => {
-  const started: Started[] = [];
+  const started: LoopbackServer[] = [];
   afterEach(() => closeAll(started));
 
-  async function start(app: ReturnType<typeof express>): Promise<Started> {
-    const server = await serve(app);
+  async function start(app: ReturnType<typeof express>): Promise<LoopbackServer> {
+    const server = await listenOnLoopback(app);
     started.push(server);
     return server;
   }
@@ -68,7 +73,7 @@ describe.each(expressVersions)('$name', ({ express }) => {
       const response = await request(`${origin}/me`, {
         method: 'POST',
         headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-        body: slowJson({ order: 'pizza', padding: 'x'.repeat(64) }, 4),
+        body: slowJsonBody({ order: 'pizza', padding: 'x'.repeat(64) }, { parts: 4 }),
       });
 
       expect(await response.body.json()).toEqual({
@@ -97,7 +102,7 @@ describe.each(expressVersions)('$name', ({ express }) => {
     const response = await request(`${origin}/upload`, {
       method: 'POST',
       headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-      body: slowJson(upload, 4),
+      body: slowJsonBody(upload, { parts: 4 }),
     });
 
     expect(await response.body.json()).toEqual({
@@ -152,7 +157,7 @@ describe.each(expressVersions)('$name', ({ express }) => {
         path: '/me',
         method: 'POST',
         headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-        body: slowJson({ n: 1 }),
+        body: slowJsonBody({ n: 1 }),
       });
       const firstBody = await first.body.json();
       const second = await client.request({ path: '/me', method: 'GET' });
@@ -258,7 +263,7 @@ describe.each(expressVersions)('$name', ({ express }) => {
     const response = await request(`${origin}/boom`, {
       method: 'POST',
       headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-      body: slowJson({ n: 1 }),
+      body: slowJsonBody({ n: 1 }),
     });
 
     expect(await response.body.json()).toEqual({ message: 'late boom', sub: 'alice' });
@@ -290,7 +295,7 @@ describe.each(expressVersions)('$name', ({ express }) => {
 });
 
 describe('express 5 only', () => {
-  const started: Started[] = [];
+  const started: LoopbackServer[] = [];
   afterEach(() => closeAll(started));
   const express = expressVersions[0].express;
 
@@ -306,13 +311,13 @@ describe('express 5 only', () => {
     app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
       res.status(500).json({ message: error.message, sub: relay.current()?.sub ?? null });
     });
-    const server = await serve(app);
+    const server = await listenOnLoopback(app);
     started.push(server);
 
     const response = await request(`${server.origin}/boom`, {
       method: 'POST',
       headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-      body: slowJson({ n: 1 }),
+      body: slowJsonBody({ n: 1 }),
     });
 
     expect(await response.body.json()).toEqual({ message: 'rejected', sub: 'alice' });

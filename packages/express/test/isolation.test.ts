@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  closeAll,
   createTestRelay,
+  type LoopbackServer,
+  listenOnLoopback,
   type RecordingServer,
+  runConcurrently,
+  slowJsonBody,
   startRecordingServer,
 } from '@passport-relay/testing';
 import type { Request, Response } from 'express';
@@ -9,7 +14,6 @@ import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { passportRelay } from '../src/index.js';
 import { expressVersions } from './frameworks.js';
-import { closeAll, inBatches, type Started, serve, slowJson } from './helpers.js';
 
 const REQUESTS = 2000;
 const IN_FLIGHT = 100;
@@ -18,7 +22,7 @@ const isAnonymous = (i: number) => i % 7 === 3;
 const expectedSub = (i: number) => (isAnonymous(i) ? null : `user-${i}`);
 
 describe.each(expressVersions)('$name isolation under concurrency', ({ express }) => {
-  const started: Started[] = [];
+  const started: LoopbackServer[] = [];
   let recorder: RecordingServer | undefined;
   afterEach(async () => {
     await closeAll(started);
@@ -47,20 +51,20 @@ describe.each(expressVersions)('$name isolation under concurrency', ({ express }
       await answer.body.dump();
       res.json({ sub: relay.current()?.sub ?? null, bodyIndex });
     });
-    const server = await serve(app);
+    const server = await listenOnLoopback(app);
     started.push(server);
     const pool = new Pool(server.origin, { connections: IN_FLIGHT });
     const wrong: string[] = [];
 
     try {
-      await inBatches(REQUESTS, IN_FLIGHT, async (i) => {
+      await runConcurrently(REQUESTS, IN_FLIGHT, async (i) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (!isAnonymous(i)) headers.passport = relay.issue({ sub: `user-${i}` });
         const response = await pool.request({
           path: `/work/${i}`,
           method: 'POST',
           headers,
-          body: isSlow(i) ? slowJson({ i }, 3, 2) : JSON.stringify({ i }),
+          body: isSlow(i) ? slowJsonBody({ i }, { parts: 3, pauseMs: 2 }) : JSON.stringify({ i }),
         });
         const seen = (await response.body.json()) as { sub: string | null; bodyIndex: number };
         if (response.statusCode !== 200 || seen.sub !== expectedSub(i) || seen.bodyIndex !== i) {

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PassportError } from '@passport-relay/core';
-import { createTestRelay } from '@passport-relay/testing';
+import { closeAll, createTestRelay, listenOnLoopback, slowJsonBody } from '@passport-relay/testing';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { Client, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PassportHook, passportRelay } from '../src/index.js';
-import { closeAll, listen, slowJson } from './helpers.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(() => closeAll(apps));
@@ -36,7 +35,7 @@ describe('passportRelay (fastify)', () => {
     const app = newApp();
     await app.register(passportRelay, { relay });
     app.get('/me', whoAmI(relay));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/me`, {
       headers: { passport: relay.issue({ sub: 'alice' }) },
@@ -51,7 +50,7 @@ describe('passportRelay (fastify)', () => {
     const app = newApp();
     await app.register(passportRelay, { relay });
     app.get('/me', whoAmI(relay));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/me`);
 
@@ -66,12 +65,12 @@ describe('passportRelay (fastify)', () => {
       const app = newApp();
       await app.register(passportRelay, { relay, hook });
       app.post('/me', whoAmI(relay));
-      const { origin } = await listen(app);
+      const { origin } = await listenOnLoopback(app);
 
       const response = await request(`${origin}/me`, {
         method: 'POST',
         headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-        body: slowJson({ order: 'pizza', padding: 'x'.repeat(64) }, 4),
+        body: slowJsonBody({ order: 'pizza', padding: 'x'.repeat(64) }, { parts: 4 }),
       });
 
       expect(await response.body.json()).toEqual({
@@ -93,7 +92,7 @@ describe('passportRelay (fastify)', () => {
         handlerCalls++;
         return { ok: true };
       });
-      const { origin } = await listen(app);
+      const { origin } = await listenOnLoopback(app);
 
       const response = await request(`${origin}/orders`, {
         method: 'POST',
@@ -117,12 +116,12 @@ describe('passportRelay (fastify)', () => {
       seenInPreHandler = relay.current()?.sub ?? null;
     });
     app.post('/me', whoAmI(relay));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/me`, {
       method: 'POST',
       headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-      body: slowJson({ n: 1 }),
+      body: slowJsonBody({ n: 1 }),
     });
     await response.body.dump();
 
@@ -164,7 +163,7 @@ describe('passportRelay (fastify)', () => {
       await secondQueued;
       return answer(request);
     });
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const [alice, bob] = await Promise.all(
       ['alice', 'bob'].map(async (sub) => {
@@ -192,14 +191,14 @@ describe('passportRelay (fastify)', () => {
     });
     await app.register(passportRelay, { relay });
     app.route({ method: ['GET', 'POST'], url: '/me', handler: whoAmI(relay) });
-    const server = await listen(app);
+    const server = await listenOnLoopback(app);
     const client = new Client(server.origin, { pipelining: 1 });
     try {
       const first = await client.request({
         path: '/me',
         method: 'POST',
         headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-        body: slowJson({ n: 1 }),
+        body: slowJsonBody({ n: 1 }),
       });
       const firstBody = await first.body.json();
       const second = await client.request({ path: '/me', method: 'GET' });
@@ -223,7 +222,7 @@ describe('passportRelay (fastify)', () => {
     });
     app.get('/healthz', async () => ({ ok: true }));
     app.get('/orders', whoAmI(relay));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const health = await request(`${origin}/healthz`);
     const orders = await request(`${origin}/orders`);
@@ -250,7 +249,7 @@ describe('passportRelay (fastify)', () => {
       handlerCalls++;
       return { ok: true };
     });
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/orders`, { headers: { passport: 'forged' } });
 
@@ -267,7 +266,7 @@ describe('passportRelay (fastify)', () => {
     const app = newApp();
     await app.register(passportRelay, { relay, required: true, onRefusal: 'error' });
     app.get('/orders', async () => ({ ok: true }));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/orders`);
 
@@ -290,12 +289,12 @@ describe('passportRelay (fastify)', () => {
       await sleep(1);
       throw new Error('late boom');
     });
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/boom`, {
       method: 'POST',
       headers: { passport: relay.issue({ sub: 'alice' }), 'content-type': 'application/json' },
-      body: slowJson({ n: 1 }),
+      body: slowJsonBody({ n: 1 }),
     });
 
     expect(response.statusCode).toBe(500);
@@ -319,7 +318,7 @@ describe('passportRelay (fastify)', () => {
       reply.code(500).send({ message: error.message });
     });
     app.get('/orders', async () => ({ ok: true }));
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/orders`);
 
@@ -340,7 +339,7 @@ describe('passportRelay (fastify)', () => {
       }
       return { assigned, decorated: request.passport?.sub ?? null };
     });
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
 
     const response = await request(`${origin}/me`, {
       headers: { passport: relay.issue({ sub: 'alice' }) },

@@ -1,14 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  closeAll,
   createTestRelay,
+  listenOnLoopback,
   type RecordingServer,
+  runConcurrently,
+  slowJsonBody,
   startRecordingServer,
 } from '@passport-relay/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { passportRelay } from '../src/index.js';
-import { closeAll, inBatches, listen, slowJson } from './helpers.js';
 
 const REQUESTS = 2000;
 const IN_FLIGHT = 100;
@@ -50,19 +53,19 @@ describe('fastify isolation under concurrency', () => {
         bodyIndex,
       };
     });
-    const { origin } = await listen(app);
+    const { origin } = await listenOnLoopback(app);
     const pool = new Pool(origin, { connections: IN_FLIGHT });
     const wrong: string[] = [];
 
     try {
-      await inBatches(REQUESTS, IN_FLIGHT, async (i) => {
+      await runConcurrently(REQUESTS, IN_FLIGHT, async (i) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (!isAnonymous(i)) headers.passport = relay.issue({ sub: `user-${i}` });
         const response = await pool.request({
           path: `/work/${i}`,
           method: 'POST',
           headers,
-          body: isSlow(i) ? slowJson({ i }, 3, 2) : JSON.stringify({ i }),
+          body: isSlow(i) ? slowJsonBody({ i }, { parts: 3, pauseMs: 2 }) : JSON.stringify({ i }),
         });
         const seen = (await response.body.json()) as {
           sub: string | null;

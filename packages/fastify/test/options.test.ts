@@ -1,8 +1,7 @@
-import { createTestRelay } from '@passport-relay/testing';
+import { closeAll, createTestRelay } from '@passport-relay/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FastifyRelayOptions, passportRelay } from '../src/index.js';
-import { closeAll } from './helpers.js';
 
 const { relay } = createTestRelay({ mode: 'HS256' });
 const apps: FastifyInstance[] = [];

@@ -1,13 +1,23 @@
-import { createTestRelay } from '@passport-relay/testing';
+import {
+  createTestRelay,
+  type ForgedPassport,
+  forgedPassports,
+  listenOnLoopback,
+} from '@passport-relay/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { passportRelay } from '../src/index.js';
-import { type BadPassport, badPassports, listen, tenantSchema } from './helpers.js';
 
+/** The relay's schema, so that a passport without `tenant` is refused too. */
+const tenantSchema = z.object({ sub: z.string(), tenant: z.string() });
 const test = createTestRelay({ schema: tenantSchema });
 const { relay } = test;
-const cases: BadPassport[] = await badPassports(test);
+const cases: ForgedPassport[] = forgedPassports(test, {
+  claims: { sub: 'mallory', tenant: 't1' },
+  schemaRefused: { sub: 'mallory' },
+});
 
 describe('fastify refuses every bad passport', () => {
   let app: FastifyInstance;
@@ -21,7 +31,7 @@ describe('fastify refuses every bad passport', () => {
       handlerCalls++;
       return { sub: request.passport?.sub };
     });
-    ({ origin } = await listen(app));
+    ({ origin } = await listenOnLoopback(app));
   });
   afterAll(() => app.close());
 

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import {
   createRelay,
   isPassportError,
@@ -7,6 +6,8 @@ import {
 } from '@passport-relay/core';
 import {
   createTestRelay,
+  type LoopbackServer,
+  listenOnLoopback,
   type RecordingServer,
   startRecordingServer,
 } from '@passport-relay/testing';
@@ -20,11 +21,10 @@ import {
   GatewayRefusal,
 } from '../src/index.js';
 import {
-  close,
+  bearer,
   createIdentityProvider,
   createRelays,
   type IdentityProvider,
-  listen,
   send,
   unsignedToken,
 } from './helpers.js';
@@ -43,10 +43,6 @@ function gatewayFor(overrides: Partial<GatewayOptions> = {}): Gateway {
     algorithms: ['ES256'],
     ...overrides,
   });
-}
-
-function bearer(token: string) {
-  return { authorization: `Bearer ${token}` };
 }
 
 async function refusalOf(promise: Promise<unknown>): Promise<PassportError> {
@@ -507,14 +503,14 @@ describe('minted passport reuse', () => {
 
 describe('framework-free on node:http', () => {
   let upstream: RecordingServer;
-  let server: Server;
+  let server: LoopbackServer;
   let origin: string;
   let gateway: Gateway;
 
   beforeAll(async () => {
     upstream = await startRecordingServer();
     gateway = gatewayFor();
-    server = createServer((req, res) => {
+    server = await listenOnLoopback((req, res) => {
       gateway.strip(req.headers);
       gateway.authenticate(req.headersDistinct, { request: req }).then(
         async ({ value }) => {
@@ -531,10 +527,10 @@ describe('framework-free on node:http', () => {
         },
       );
     });
-    origin = await listen(server);
+    origin = server.origin;
   });
   afterAll(async () => {
-    await close(server);
+    await server.close();
     await upstream.close();
   });
 

@@ -2,10 +2,8 @@ import {
   request as httpRequest,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
-  type Server,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRelay, type Relay, signedCodec } from '@passport-relay/core';
+import { createRelay, type PassportErrorCode, type Relay, signedCodec } from '@passport-relay/core';
 import { createTestRelay, type TestRelay } from '@passport-relay/testing';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
@@ -74,16 +72,78 @@ export function createRelays(): { edge: TestRelay; downstream: Relay } {
   return { edge, downstream };
 }
 
-export async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** An `Authorization: Bearer <token>` header. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
 }
 
-export function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.closeAllConnections();
-    server.close((error) => (error ? reject(error) : resolve()));
-  });
+/**
+ * One request an edge must refuse: what is wrong, its headers, the code, and the `error` of its
+ * Bearer challenge (none when there is no token at all).
+ */
+export type BearerRefusal = readonly [
+  name: string,
+  makeHeaders: () => Promise<OutgoingHttpHeaders>,
+  code: PassportErrorCode,
+  bearerError: string | undefined,
+];
+
+/** Every bad `Authorization` an edge refuses, with tokens from `idp()` (read when a test runs). */
+export function bearerRefusals(idp: () => IdentityProvider): BearerRefusal[] {
+  return [
+    [
+      'an expired token',
+      () => idp().token({ sub: 'u' }, { expiresIn: -60 }).then(bearer),
+      'ERR_PASSPORT_EXPIRED',
+      'invalid_token',
+    ],
+    [
+      'a wrong issuer',
+      () => idp().token({ sub: 'u' }, { issuer: 'https://evil.test/' }).then(bearer),
+      'ERR_PASSPORT_CLAIM_INVALID',
+      'invalid_token',
+    ],
+    [
+      'a wrong audience',
+      () => idp().token({ sub: 'u' }, { audience: 'other' }).then(bearer),
+      'ERR_PASSPORT_CLAIM_INVALID',
+      'invalid_token',
+    ],
+    [
+      'a bad signature',
+      async () =>
+        bearer(
+          await idp().token(
+            { sub: 'u' },
+            { signWith: (await generateKeyPair('ES256')).privateKey },
+          ),
+        ),
+      'ERR_PASSPORT_SIGNATURE',
+      'invalid_token',
+    ],
+    [
+      'alg none',
+      async () =>
+        bearer(unsignedToken({ sub: 'u', iss: idp().issuer, aud: idp().audience, exp: 4e9 })),
+      'ERR_PASSPORT_ALGORITHM',
+      'invalid_token',
+    ],
+    ['a missing token', async () => ({}), 'ERR_PASSPORT_MISSING', undefined],
+    [
+      'a Basic Authorization header',
+      async () => ({ Authorization: 'Basic dXNlcjpwYXNz' }),
+      'ERR_PASSPORT_MISSING',
+      undefined,
+    ],
+    [
+      'two Authorization headers',
+      async () => ({
+        Authorization: [`Bearer ${await idp().token()}`, `Bearer ${await idp().token()}`],
+      }),
+      'ERR_PASSPORT_MALFORMED',
+      'invalid_request',
+    ],
+  ];
 }
 
 export interface Reply {

@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import {
   createTestRelay,
+  type LoopbackServer,
+  listenOnLoopback,
   type RecordingServer,
   startRecordingServer,
 } from '@passport-relay/testing';
@@ -9,7 +10,7 @@ import type { JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayMiddleware } from '../src/express.js';
 import { createGateway, type GatewayOptions } from '../src/index.js';
-import { close, createIdentityProvider, listen, send } from './helpers.js';
+import { createIdentityProvider, send } from './helpers.js';
 
 /** A JWKS endpoint on a loopback port: serves `keys`, or `status` when it is not 200. */
 interface JwksServer {
@@ -19,11 +20,11 @@ interface JwksServer {
   fetches: number;
 }
 
-let jwksServer: Server | undefined;
+let jwksServer: LoopbackServer | undefined;
 let jwks: JwksServer;
 beforeEach(async () => {
   const state = { keys: [] as JWK[], status: 200, fetches: 0 };
-  jwksServer = createServer((req, res) => {
+  jwksServer = await listenOnLoopback((req, res) => {
     state.fetches++;
     if (req.url !== '/.well-known/jwks.json' || state.status !== 200) {
       res.writeHead(state.status === 200 ? 404 : state.status).end();
@@ -32,11 +33,10 @@ beforeEach(async () => {
     res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
     res.end(JSON.stringify({ keys: state.keys }));
   });
-  const origin = await listen(jwksServer);
-  jwks = Object.assign(state, { url: `${origin}/.well-known/jwks.json` });
+  jwks = Object.assign(state, { url: `${jwksServer.origin}/.well-known/jwks.json` });
 });
 afterEach(async () => {
-  if (jwksServer) await close(jwksServer);
+  await jwksServer?.close();
 });
 
 function remoteOptions(overrides: Partial<GatewayOptions> = {}): GatewayOptions {
@@ -79,12 +79,12 @@ describe('a remote JWKS (jwksUrl)', () => {
 
   describe('when the JWKS cannot be fetched', () => {
     let upstream: RecordingServer;
-    let server: Server;
+    let server: LoopbackServer;
     beforeEach(async () => {
       upstream = await startRecordingServer();
     });
     afterEach(async () => {
-      await close(server);
+      await server.close();
       await upstream.close();
     });
 
@@ -98,9 +98,8 @@ describe('a remote JWKS (jwksUrl)', () => {
         await fetch(upstream.origin);
         res.end();
       });
-      server = createServer(app);
-      const origin = await listen(server);
-      const reply = await send(origin, { authorization: `Bearer ${await idp.token()}` });
+      server = await listenOnLoopback(app);
+      const reply = await send(server.origin, { authorization: `Bearer ${await idp.token()}` });
       expect(reply.status).toBe(503);
       expect(reply.headers['www-authenticate']).toBeUndefined();
       expect(reply.json).toMatchObject({ code: 'ERR_PASSPORT_UNAVAILABLE', status: 503 });

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import {
   createTestRelay,
+  installPerTest,
   type RecordingServer,
+  recordingServerPerTest,
+  runAsCaller,
   startRecordingServer,
 } from '@passport-relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installHttpPropagation } from '../src/index.js';
-import { asCaller, bodyOf } from './helpers.js';
+import { bodyOf } from './helpers.js';
 
 type Send = (...args: unknown[]) => http.ClientRequest;
 
@@ -66,29 +69,21 @@ const SIGNATURES: readonly Signature[] = [
 describe.each(['request', 'get'] as const)('http.%s', (name) => {
   const { relay } = createTestRelay({ mode: 'HS256', propagateTo: ['127.0.0.1'] });
   const token = relay.issue({ sub: 'user-1' });
-  let server: RecordingServer;
-  let uninstall: () => void;
+  const hooks = { beforeEach, afterEach };
+  const server = recordingServerPerTest(hooks);
+  installPerTest(hooks, () => installHttpPropagation(relay));
   const send: Send = (...args) => {
     const request = (http[name] as Send)(...args);
     if (name === 'request') request.end();
     return request;
   };
 
-  beforeEach(async () => {
-    server = await startRecordingServer();
-    uninstall = installHttpPropagation(relay);
-  });
-  afterEach(async () => {
-    uninstall();
-    await server.close();
-  });
-
   it.each(SIGNATURES)('adds the passport for the call shape $shape', async (signature) => {
     let calledBack = false;
     const done = () => {
       calledBack = true;
     };
-    await asCaller(relay, token, () => bodyOf(signature.call(send, server, done)));
+    await runAsCaller(relay, token, () => bodyOf(signature.call(send, server, done)));
     expect(server.requests.map((request) => [request.url, request.headers.passport])).toEqual([
       ['/call', token],
     ]);
@@ -98,7 +93,7 @@ describe.each(['request', 'get'] as const)('http.%s', (name) => {
   it('decides on options.hostname when it overrides the URL’s host', async () => {
     const offList = await startRecordingServer({ host: '127.0.0.2' });
     try {
-      await asCaller(relay, token, () =>
+      await runAsCaller(relay, token, () =>
         bodyOf(send(`${server.origin}/call`, { hostname: '127.0.0.2', port: offList.port })),
       );
       expect(server.requests).toHaveLength(0);
@@ -111,7 +106,7 @@ describe.each(['request', 'get'] as const)('http.%s', (name) => {
   it('decides on options.host without its port when there is no hostname', async () => {
     const offList = await startRecordingServer({ host: '127.0.0.2' });
     try {
-      await asCaller(relay, token, async () => {
+      await runAsCaller(relay, token, async () => {
         await bodyOf(send({ host: '127.0.0.2', port: offList.port, path: '/off' }));
         await bodyOf(send({ host: '127.0.0.1', port: server.port, path: '/on' }));
       });

@@ -8,11 +8,12 @@ import tls from 'node:tls';
 import {
   createTestRelay,
   type RecordingServer,
+  runAsCaller,
   startRecordingServer,
 } from '@passport-relay/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installHttpPropagation } from '../src/index.js';
-import { asCaller, bodyOf } from './helpers.js';
+import { bodyOf } from './helpers.js';
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl CLI for this run only. */
 function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
@@ -88,14 +89,14 @@ describe('node:https', () => {
   });
 
   it('adds the passport to https.get over real TLS', async () => {
-    await asCaller(relay, token, () =>
+    await runAsCaller(relay, token, () =>
       bodyOf(https.get(`${front.origin}/get`, { ca: credentials.cert, agent: false })),
     );
     expect(recorder.received('passport')).toEqual([token]);
   });
 
   it('adds the passport to https.request over real TLS', async () => {
-    await asCaller(relay, token, () => {
+    await runAsCaller(relay, token, () => {
       const request = https.request(`${front.origin}/request`, {
         ca: credentials.cert,
         agent: false,

@@ -1,20 +1,18 @@
 import {
   createTestRelay,
+  installPerTest,
+  loopbackAgent,
   type RecordingServer,
-  startRecordingServer,
+  recordingServerPerTest,
+  runAsCaller,
 } from '@passport-relay/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installHttpPropagation } from '../src/index.js';
 import { CLIENTS } from './clients.js';
-import { asCaller, loopbackAgent } from './helpers.js';
 
+const hooks = { beforeEach, afterEach };
 /** Every managed header a request received: the passport and the forwarded request id. */
-function managedHeaders(server: RecordingServer): (string | string[] | undefined)[][] {
-  return server.requests.map((request) => [
-    request.headers.passport,
-    request.headers['x-request-id'],
-  ]);
-}
+const managedHeaders = (server: RecordingServer) => server.received(['passport', 'x-request-id']);
 
 describe.each(CLIENTS)('$name: hosts off the list receive nothing', (client) => {
   // 127.0.0.2 is loopback on Linux too, but not on this relay's list.
@@ -25,19 +23,9 @@ describe.each(CLIENTS)('$name: hosts off the list receive nothing', (client) => 
   });
   const token = relay.issue({ sub: 'user-1' });
   const inbound = { passport: token, 'x-request-id': 'req-1' };
-  let allowed: RecordingServer;
-  let offList: RecordingServer;
-  let uninstall: () => void;
-
-  beforeEach(async () => {
-    allowed = await startRecordingServer();
-    offList = await startRecordingServer({ host: '127.0.0.2' });
-    uninstall = installHttpPropagation(relay);
-  });
-  afterEach(async () => {
-    uninstall();
-    await Promise.all([allowed.close(), offList.close()]);
-  });
+  const allowed = recordingServerPerTest(hooks);
+  const offList = recordingServerPerTest(hooks, { host: '127.0.0.2' });
+  installPerTest(hooks, () => installHttpPropagation(relay));
 
   it('sends the passport to a listed host and nothing to a host off the list', async () => {
     await relay.runWith(relay.extract(inbound), async () => {
@@ -84,24 +72,15 @@ describe.each(CLIENTS)('$name: metadata and link-local hosts never receive it', 
   // Everything matches 0.0.0.0/0, yet the metadata address must still be refused.
   const { relay } = createTestRelay({ mode: 'HS256', propagateTo: ['0.0.0.0/0', '*'] });
   const token = relay.issue({ sub: 'user-1' });
-  let server: RecordingServer;
-  let uninstall: () => void;
-
-  beforeEach(async () => {
-    server = await startRecordingServer();
-    uninstall = installHttpPropagation(relay);
-  });
-  afterEach(async () => {
-    uninstall();
-    await server.close();
-  });
+  const server = recordingServerPerTest(hooks);
+  installPerTest(hooks, () => installHttpPropagation(relay));
 
   it.each(['169.254.169.254', '169.254.170.2', 'metadata.google.internal', '[fd00:ec2::254]'])(
     'withholds it from %s (the connection is diverted to loopback)',
     async (host) => {
       const agent = loopbackAgent(server.port);
       try {
-        await asCaller(relay, token, async () => {
+        await runAsCaller(relay, token, async () => {
           await client.get(`http://127.0.0.1:${server.port}/control`, { agent });
           await client.get(`http://${host}:${server.port}/metadata`, { agent });
         });

@@ -3,10 +3,11 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   createTestRelay,
   type RecordingServer,
+  runConcurrently,
   startRecordingServer,
 } from '@passport-relay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runBounded, send } from './support/client.js';
+import { send } from './support/client.js';
 import { appTracker, PLATFORMS } from './support/platforms.js';
 import { probeApp, type Sightings } from './support/probe-app.js';
 
@@ -42,7 +43,7 @@ describe.each(PLATFORMS)('isolation on %s', (platform) => {
 
     const crossed: string[] = [];
     try {
-      await runBounded(total, IN_FLIGHT, async (index) => {
+      await runConcurrently(total, IN_FLIGHT, async (index) => {
         const reply = await send(`${origin}/probe`, {
           method: 'POST',
           agent,

@@ -1,76 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import {
   createRelay,
   type HeaderCarrier,
   isPassportError,
   PassportError,
-  type PassportErrorCode,
   type Relay,
   refusalResponse,
 } from '@passport-relay/core';
-import { createTestRelay } from '@passport-relay/testing';
+import { createTestRelay, type ForgedPassport, forgedPassports } from '@passport-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from './support/client.js';
-import { forge, hsKey } from './support/forge.js';
 import { appTracker, PLATFORMS, type RunningApp } from './support/platforms.js';
 import { type HandlerRuns, probeApp } from './support/probe-app.js';
 
-interface Refusal {
-  readonly code: PassportErrorCode;
-  readonly status: number;
-  /** The passport header value(s) to send; several values are sent as several header lines. */
-  readonly passport: string | string[] | undefined;
-}
-
-/** One request per inbound refusal code, built against `relay`'s own key and issuer. */
-function refusals(relay: Relay, secret: Buffer, issuer: string): Refusal[] {
-  const now = Math.floor(Date.now() / 1000);
-  const header = { alg: 'HS256', kid: 'test-hs', typ: 'JWT' };
-  const claims = { sub: 'forger', iss: issuer, iat: now, exp: now + 300 };
-  return [
-    { code: 'ERR_PASSPORT_MISSING', status: 401, passport: undefined },
-    { code: 'ERR_PASSPORT_MALFORMED', status: 401, passport: 'not-a-jws' },
-    { code: 'ERR_PASSPORT_TOO_LARGE', status: 431, passport: 'a'.repeat(5000) },
-    {
-      code: 'ERR_PASSPORT_DUPLICATE',
-      status: 400,
-      passport: [relay.issue({ sub: 'user-1' }), relay.issue({ sub: 'user-2' })],
-    },
-    {
-      code: 'ERR_PASSPORT_ALGORITHM',
-      status: 401,
-      passport: forge(secret, { ...header, alg: 'HS512' }, claims),
-    },
-    {
-      code: 'ERR_PASSPORT_KEY_UNKNOWN',
-      status: 401,
-      passport: forge(secret, { ...header, kid: 'another-edge' }, claims),
-    },
-    {
-      code: 'ERR_PASSPORT_SIGNATURE',
-      status: 401,
-      passport: forge(randomBytes(32), header, claims),
-    },
-    {
-      code: 'ERR_PASSPORT_EXPIRED',
-      status: 401,
-      passport: forge(secret, header, { ...claims, iat: now - 900, exp: now - 600 }),
-    },
-    {
-      code: 'ERR_PASSPORT_NOT_YET_VALID',
-      status: 401,
-      passport: forge(secret, header, { ...claims, nbf: now + 600, exp: now + 900 }),
-    },
-    {
-      code: 'ERR_PASSPORT_CLAIM_INVALID',
-      status: 401,
-      passport: forge(secret, header, { ...claims, iss: 'https://elsewhere.test' }),
-    },
-  ];
+/** The passport header value(s) a forgery sends; several values are sent as several header lines. */
+function passportOf({ tokens }: ForgedPassport): string | string[] | undefined {
+  return tokens.length > 1 ? [...tokens] : tokens[0];
 }
 
 /** What core answers for these headers, as Node would present them (repeated values joined). */
-function expectedRefusal(relay: Relay, passport: Refusal['passport']) {
+function expectedRefusal(relay: Relay, passport: string | string[] | undefined) {
   const carrier: HeaderCarrier =
     passport === undefined
       ? {}
@@ -88,7 +36,10 @@ describe.each(PLATFORMS)('refusals on %s', (platform) => {
   const apps = appTracker();
   const test = createTestRelay({ mode: 'HS256' });
   const { relay } = test;
-  const cases = refusals(relay, hsKey(test.signingKey).secret as Buffer, test.issuer);
+  const cases = forgedPassports(test).map((forged) => ({
+    ...forged,
+    passport: passportOf(forged),
+  }));
   let running: RunningApp;
   let runs: HandlerRuns;
 
@@ -100,7 +51,7 @@ describe.each(PLATFORMS)('refusals on %s', (platform) => {
   afterAll(() => apps.closeAll());
 
   it.each(cases)(
-    'refuses $code with $status, core’s problem body, and the handler never runs',
+    '$name: refuses $code with $status, core’s problem body, and the handler never runs',
     async ({ code, status, passport }) => {
       const before = runs.count;
       const expected = expectedRefusal(relay, passport);

@@ -11,7 +11,13 @@ import {
   type VerificationKey,
 } from '@passport-relay/core';
 
-/** Options of {@link createTestRelay}: the relay's own options, with the codec made for you. */
+/**
+ * Options of {@link createTestRelay}: the relay's own options, with the codec made for you.
+ * @example
+ * ```ts
+ * createTestRelay({ mode: 'HS256', propagateTo: ['127.0.0.1'], forwardHeaders: ['x-request-id'] });
+ * ```
+ */
 export interface TestRelayOptions<T extends object = PassportFields>
   extends Omit<RelayOptions<T>, 'codec'> {
   /**
@@ -25,7 +31,14 @@ export interface TestRelayOptions<T extends object = PassportFields>
   readonly ttlSeconds?: number;
 }
 
-/** A relay that can issue its own passports, plus the keys it was made with. */
+/**
+ * A relay that can issue its own passports, plus the keys it was made with.
+ * @example
+ * ```ts
+ * const { relay, verificationKey, issuer } = createTestRelay();
+ * const downstream = createRelay({ codec: signedCodec({ keys: [verificationKey!], issuer }) });
+ * ```
+ */
 export interface TestRelay<T extends object = PassportFields> {
   readonly relay: Relay<T>;
   /** The verification key, to build a second relay (another service) that trusts the same edge. */

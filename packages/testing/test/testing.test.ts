@@ -32,6 +32,26 @@ describe('startRecordingServer', () => {
     expect(server.received('passport')).toEqual(['p1', undefined]);
   });
 
+  it('lists several headers per request', async () => {
+    server = await startRecordingServer();
+    await fetch(`${server.origin}/a`, { headers: { passport: 'p1', 'x-request-id': 'r1' } });
+    await fetch(`${server.origin}/b`, { headers: { 'x-request-id': 'r2' } });
+    expect(server.received(['passport', 'X-Request-Id'])).toEqual([
+      ['p1', 'r1'],
+      [undefined, 'r2'],
+    ]);
+  });
+
+  it('finds the one request received at a path, and throws unless there is exactly one', async () => {
+    server = await startRecordingServer();
+    await fetch(`${server.origin}/once?x=1`, { headers: { passport: 'p1' } });
+    await fetch(`${server.origin}/twice`);
+    await fetch(`${server.origin}/twice`);
+    expect(server.receivedAt('/once?x=1').headers.passport).toBe('p1');
+    expect(() => server!.receivedAt('/twice')).toThrow(/received 2/);
+    expect(() => server!.receivedAt('/never')).toThrow(/received 0/);
+  });
+
   it('answers /redirect?to= with a redirect', async () => {
     server = await startRecordingServer();
     const response = await fetch(`${server.origin}/redirect?to=/landed`, { redirect: 'manual' });

@@ -2,7 +2,8 @@ import type { Relay } from '@passport-relay/core';
 import {
   createTestRelay,
   type RecordingServer,
-  startRecordingServer,
+  recordingServerPerTest,
+  runAsCaller,
 } from '@passport-relay/testing';
 import {
   Agent,
@@ -13,6 +14,7 @@ import {
   fetch as undiciFetch,
   request as undiciRequest,
 } from 'undici';
+import { afterEach, beforeEach } from 'vitest';
 import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
 
 /** The allowlist every test relay uses: 127.0.0.1 only, so a server on 127.0.0.2 is off the list. */
@@ -30,7 +32,7 @@ export function testRelay(): Relay {
 
 /** Run `fn` as the caller of an inbound request carrying `token` and `x-request-id: requestId`. */
 export function asCaller<R>(relay: Relay, token: string, requestId: string, fn: () => R): R {
-  return relay.runWith(relay.extract({ passport: token, 'x-request-id': requestId }), fn);
+  return runAsCaller(relay, { passport: token, 'x-request-id': requestId }, fn);
 }
 
 export interface Servers {
@@ -40,32 +42,13 @@ export interface Servers {
   readonly offList: RecordingServer;
 }
 
-export async function startServers(): Promise<Servers> {
-  const [allowed, offList] = await Promise.all([
-    startRecordingServer({ host: ALLOWED_HOST }),
-    startRecordingServer({ host: OFF_LIST_HOST }),
-  ]);
-  return { allowed, offList };
-}
-
-export async function closeServers(servers: Servers | undefined): Promise<void> {
-  await Promise.all([servers?.allowed.close(), servers?.offList.close()]);
-}
-
-/** Every raw value of `name` one request carried (duplicates stay visible). */
-export function rawValues(rawHeaders: readonly string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === name) values.push(rawHeaders[i + 1]!);
-  }
-  return values;
-}
-
-/** The recorded request for `path` on `server`. */
-export function receivedAt(server: RecordingServer, path: string) {
-  const found = server.requests.filter((request) => request.url === path);
-  if (found.length !== 1) throw new Error(`expected one request to ${path}, got ${found.length}`);
-  return found[0]!;
+/** Per test: a recording server on the list and one off it, both closed after the test. */
+export function serversPerTest(): Servers {
+  const hooks = { beforeEach, afterEach };
+  return {
+    allowed: recordingServerPerTest(hooks, { host: ALLOWED_HOST }),
+    offList: recordingServerPerTest(hooks, { host: OFF_LIST_HOST }),
+  };
 }
 
 export type Headers = Record<string, string> | string[] | Iterable<[string, string]>;
@@ -196,3 +179,48 @@ export const CLIENTS: readonly ClientCase[] = [
     },
   },
 ];
+
+/** What a test of one client works with: all of it fresh for every test. */
+export interface ClientFixture<C> {
+  readonly servers: Servers;
+  readonly relay: Relay;
+  /** A passport of `user-1`, issued by `relay`. */
+  readonly token: string;
+  readonly client: C;
+}
+
+/**
+ * Per test: both recording servers, a fresh relay, a passport, and `clientCase` set up with that
+ * relay; after the test the client closes first, then the servers.
+ */
+export function clientPerTest<C extends { close(): Promise<void> }>(clientCase: {
+  setup(relay: Relay): C;
+}): ClientFixture<C> {
+  const servers = serversPerTest();
+  let current: Omit<ClientFixture<C>, 'servers'> | undefined;
+  const now = () => {
+    if (current === undefined) throw new Error('clientPerTest: read it inside a test');
+    return current;
+  };
+  beforeEach(() => {
+    const relay = testRelay();
+    current = { relay, token: relay.issue({ sub: 'user-1' }), client: clientCase.setup(relay) };
+  });
+  afterEach(async () => {
+    const running = current;
+    current = undefined;
+    await running?.client.close();
+  });
+  return {
+    servers,
+    get relay() {
+      return now().relay;
+    },
+    get token() {
+      return now().token;
+    },
+    get client() {
+      return now().client;
+    },
+  };
+}

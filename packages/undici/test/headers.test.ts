@@ -1,70 +1,50 @@
 import type { Relay } from '@passport-relay/core';
+import { rawHeaderValues } from '@passport-relay/testing';
 import { Agent, type Dispatcher, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { passportInterceptor } from '../src/index.js';
-import {
-  asCaller,
-  CLIENTS,
-  type Client,
-  closeServers,
-  rawValues,
-  receivedAt,
-  type Servers,
-  startServers,
-  testRelay,
-} from './fixtures.js';
+import { asCaller, CLIENTS, clientPerTest, serversPerTest, testRelay } from './fixtures.js';
 
 describe.each(CLIENTS)('$name: a header the caller sets', (clientCase) => {
-  let servers: Servers | undefined;
-  let client: Client | undefined;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await closeServers(servers);
-  });
+  const fixture = clientPerTest(clientCase);
 
   it('wins over the relay’s, and is sent exactly once', async () => {
-    servers = await startServers();
-    const relay = testRelay();
-    client = clientCase.setup(relay);
-    const token = relay.issue({ sub: 'user-1' });
+    const { servers, relay, client, token } = fixture;
     await asCaller(relay, token, 'req-1', () =>
-      client!.send(`${servers!.allowed.origin}/explicit`, {
+      client.send(`${servers.allowed.origin}/explicit`, {
         Passport: 'set-by-caller',
         'X-Request-Id': 'caller-request-id',
       }),
     );
-    const { rawHeaders } = receivedAt(servers.allowed, '/explicit');
-    expect(rawValues(rawHeaders, 'passport')).toEqual(['set-by-caller']);
-    expect(rawValues(rawHeaders, 'x-request-id')).toEqual(['caller-request-id']);
+    const { rawHeaders } = servers.allowed.receivedAt('/explicit');
+    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual(['set-by-caller']);
+    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual(['caller-request-id']);
   });
 });
 
 describe('every header shape undici accepts (undici.request through a composed Agent)', () => {
-  let servers: Servers | undefined;
+  const servers = serversPerTest();
   let agent: Agent | undefined;
   let relay: Relay;
   let dispatcher: Dispatcher;
   let token: string;
   afterEach(async () => {
     await agent?.close();
-    await closeServers(servers);
   });
 
   async function send(path: string, headers: unknown): Promise<readonly string[]> {
-    servers = await startServers();
     relay = testRelay();
     token = relay.issue({ sub: 'user-1' });
     agent = new Agent();
     dispatcher = agent.compose(passportInterceptor(relay));
     await asCaller(relay, token, 'req-1', async () => {
-      const response = await request(`${servers!.allowed.origin}${path}`, {
+      const response = await request(`${servers.allowed.origin}${path}`, {
         dispatcher,
         headers: headers as Record<string, string>,
       });
       await response.body.text();
     });
-    return receivedAt(servers.allowed, path).rawHeaders;
+    return servers.allowed.receivedAt(path).rawHeaders;
   }
 
   const callerSet: readonly [string, () => unknown][] = [
@@ -87,8 +67,8 @@ describe('every header shape undici accepts (undici.request through a composed A
 
   it.each(callerSet)('keeps the caller’s passport given as %s, once', async (_shape, headers) => {
     const raw = await send('/shape', headers());
-    expect(rawValues(raw, 'passport')).toEqual(['set-by-caller']);
-    expect(rawValues(raw, 'x-request-id')).toEqual(['req-1']);
+    expect(rawHeaderValues(raw, 'passport')).toEqual(['set-by-caller']);
+    expect(rawHeaderValues(raw, 'x-request-id')).toEqual(['req-1']);
   });
 
   it.each([
@@ -96,7 +76,7 @@ describe('every header shape undici accepts (undici.request through a composed A
     ['null', null],
   ])('adds the passport when the caller gives %s', async (_shape, headers) => {
     const raw = await send('/shape', headers);
-    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(rawHeaderValues(raw, 'passport')).toEqual([token]);
   });
 
   const withoutPassport: readonly [string, () => unknown][] = [
@@ -121,29 +101,29 @@ describe('every header shape undici accepts (undici.request through a composed A
     'adds the passport to %s, keeping the caller’s headers',
     async (_shape, headers) => {
       const raw = await send('/shape', headers());
-      expect(rawValues(raw, 'passport')).toEqual([token]);
-      expect(rawValues(raw, 'accept')).toEqual(['text/plain']);
+      expect(rawHeaderValues(raw, 'passport')).toEqual([token]);
+      expect(rawHeaderValues(raw, 'accept')).toEqual(['text/plain']);
     },
   );
 
   it('never changes the caller’s header object', async () => {
     const headers = { accept: 'text/plain' };
     const raw = await send('/object', headers);
-    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(rawHeaderValues(raw, 'passport')).toEqual([token]);
     expect(headers).toEqual({ accept: 'text/plain' });
   });
 
   it('never changes the caller’s header array', async () => {
     const headers = ['accept', 'text/plain'];
     const raw = await send('/array', headers);
-    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(rawHeaderValues(raw, 'passport')).toEqual([token]);
     expect(headers).toEqual(['accept', 'text/plain']);
   });
 
   it('never changes the caller’s Headers instance', async () => {
     const headers = new Headers({ accept: 'text/plain' });
     const raw = await send('/headers', headers);
-    expect(rawValues(raw, 'passport')).toEqual([token]);
+    expect(rawHeaderValues(raw, 'passport')).toEqual([token]);
     expect([...headers]).toEqual([['accept', 'text/plain']]);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isPassportError, type Relay } from '@passport-relay/core';
+import { rawHeaderValues } from '@passport-relay/testing';
 import {
   Agent,
   Dispatcher,
@@ -11,22 +12,14 @@ import {
 } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
-import {
-  asCaller,
-  closeServers,
-  rawValues,
-  receivedAt,
-  type Servers,
-  startServers,
-  testRelay,
-} from './fixtures.js';
+import { asCaller, serversPerTest, testRelay } from './fixtures.js';
 
 const V1 = Symbol.for('undici.globalDispatcher.1');
 const V2 = Symbol.for('undici.globalDispatcher.2');
 const slots = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
 
 describe('installGlobalFetchPropagation', () => {
-  let servers: Servers;
+  const servers = serversPerTest();
   let relay: Relay;
   let token: string;
   let saved: { v1: Dispatcher | undefined; v2: Dispatcher | undefined };
@@ -37,7 +30,6 @@ describe('installGlobalFetchPropagation', () => {
     saved = { v1: slots[V1], v2: slots[V2] };
     agent = new Agent();
     setGlobalDispatcher(agent);
-    servers = await startServers();
     relay = testRelay();
     token = relay.issue({ sub: 'user-1' });
   });
@@ -47,7 +39,6 @@ describe('installGlobalFetchPropagation', () => {
     slots[V1] = saved.v1;
     slots[V2] = saved.v2;
     await agent.close();
-    await closeServers(servers);
   });
 
   function install(): () => void {
@@ -61,7 +52,7 @@ describe('installGlobalFetchPropagation', () => {
       const response = await fetch(`${servers.allowed.origin}${path}`);
       await response.text();
     });
-    return rawValues(receivedAt(servers.allowed, path).rawHeaders, 'passport');
+    return rawHeaderValues(servers.allowed.receivedAt(path).rawHeaders, 'passport');
   }
 
   it('sends Node’s built-in fetch through the undici 7 dispatcher it composes', async () => {

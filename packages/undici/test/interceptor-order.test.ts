@@ -1,4 +1,5 @@
 import { isPassportError, type Relay } from '@passport-relay/core';
+import { rawHeaderValues } from '@passport-relay/testing';
 import {
   Agent,
   type Dispatcher,
@@ -9,23 +10,14 @@ import {
 } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
-import {
-  asCaller,
-  closeServers,
-  rawValues,
-  receivedAt,
-  type Servers,
-  startServers,
-  testRelay,
-} from './fixtures.js';
+import { asCaller, serversPerTest, testRelay } from './fixtures.js';
 
-let servers: Servers;
+const servers = serversPerTest();
 let relay: Relay;
 let token: string;
 let agent: Agent;
 
-beforeEach(async () => {
-  servers = await startServers();
+beforeEach(() => {
   relay = testRelay();
   token = relay.issue({ sub: 'user-1' });
   agent = new Agent({ connections: 1 });
@@ -33,7 +25,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await agent.close();
-  await closeServers(servers);
 });
 
 function redirectOffList(): string {
@@ -74,7 +65,9 @@ describe('interceptors.redirect composed inside passportInterceptor (the wrong o
 
   it('still follows redirects for requests that carry no passport', async () => {
     expect(await get(redirectOffList(), wrongOrder())).toBe(200);
-    expect(rawValues(receivedAt(servers.offList, '/landed').rawHeaders, 'passport')).toEqual([]);
+    expect(rawHeaderValues(servers.offList.receivedAt('/landed').rawHeaders, 'passport')).toEqual(
+      [],
+    );
   });
 });
 
@@ -100,7 +93,9 @@ describe('a global dispatcher that already follows redirects', () => {
   it('leaves fetch’s own redirect handling correct: each hop is decided for its host', async () => {
     uninstall = installGlobalFetchPropagation(relay);
     await asCaller(relay, token, 'req-1', async () => (await fetch(redirectOffList())).text());
-    expect(rawValues(receivedAt(servers.offList, '/landed').rawHeaders, 'passport')).toEqual([]);
+    expect(rawHeaderValues(servers.offList.receivedAt('/landed').rawHeaders, 'passport')).toEqual(
+      [],
+    );
   });
 });
 
@@ -120,8 +115,8 @@ describe('redirect hops decided in the socket callback of another caller’s req
       ),
     );
     const crossed = tokens.filter((callerToken, i) => {
-      const raw = receivedAt(servers.allowed, `/landed/${i}`).rawHeaders;
-      return rawValues(raw, 'passport').join() !== callerToken;
+      const raw = servers.allowed.receivedAt(`/landed/${i}`).rawHeaders;
+      return rawHeaderValues(raw, 'passport').join() !== callerToken;
     });
     expect(crossed).toEqual([]);
   }, 60_000);

@@ -1,15 +1,7 @@
 import type { Relay } from '@passport-relay/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  asCaller,
-  CLIENTS,
-  type Client,
-  closeServers,
-  rawValues,
-  type Servers,
-  startServers,
-  testRelay,
-} from './fixtures.js';
+import { rawHeaderValues } from '@passport-relay/testing';
+import { describe, expect, it } from 'vitest';
+import { asCaller, CLIENTS, type Client, clientPerTest, type Servers } from './fixtures.js';
 
 const CALLS = 1_000;
 
@@ -37,8 +29,8 @@ function crossings(servers: Servers, tokens: readonly string[], pathPrefix: stri
     if (!request.url.startsWith(pathPrefix)) continue;
     const id = Number(request.url.slice(pathPrefix.length));
     seen.add(id);
-    const passports = rawValues(request.rawHeaders, 'passport');
-    const requestIds = rawValues(request.rawHeaders, 'x-request-id');
+    const passports = rawHeaderValues(request.rawHeaders, 'passport');
+    const requestIds = rawHeaderValues(request.rawHeaders, 'x-request-id');
     if (passports.length === 0) missing++;
     else if (
       passports.length !== 1 ||
@@ -52,18 +44,10 @@ function crossings(servers: Servers, tokens: readonly string[], pathPrefix: stri
 }
 
 describe.each(CLIENTS)('$name under concurrency', (clientCase) => {
-  let servers: Servers | undefined;
-  let client: Client | undefined;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await closeServers(servers);
-  });
+  const fixture = clientPerTest(clientCase);
 
   it(`carries each of ${CALLS} concurrent callers' own passport and forwarded headers, zero crossed`, async () => {
-    servers = await startServers();
-    const relay = testRelay();
-    client = clientCase.setup(relay);
+    const { servers, relay, client } = fixture;
     const origin = servers.allowed.origin;
     const tokens = await concurrentCalls(relay, client, CALLS, (i) => `${origin}/r/${i}`);
     expect(crossings(servers, tokens, '/r/')).toEqual({ received: CALLS, crossed: 0, missing: 0 });
@@ -73,18 +57,10 @@ describe.each(CLIENTS)('$name under concurrency', (clientCase) => {
 describe.each(CLIENTS.filter((clientCase) => clientCase.followsRedirects))(
   '$name following redirects under concurrency',
   (clientCase) => {
-    let servers: Servers | undefined;
-    let client: Client | undefined;
-    afterEach(async () => {
-      await client?.close();
-      client = undefined;
-      await closeServers(servers);
-    });
+    const fixture = clientPerTest(clientCase);
 
     it('carries each caller’s own passport on every hop, zero crossed', async () => {
-      servers = await startServers();
-      const relay = testRelay();
-      client = clientCase.setup(relay);
+      const { servers, relay, client } = fixture;
       const origin = servers.allowed.origin;
       const tokens = await concurrentCalls(
         relay,

@@ -1,5 +1,5 @@
 import type { Relay } from '@passport-relay/core';
-import { createTestRelay } from '@passport-relay/testing';
+import { createTestRelay, rawHeaderValues } from '@passport-relay/testing';
 import {
   Agent,
   type Dispatcher,
@@ -8,59 +8,35 @@ import {
   request,
   setGlobalDispatcher,
 } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { passportInterceptor } from '../src/index.js';
-import {
-  asCaller,
-  CLIENTS,
-  type Client,
-  closeServers,
-  rawValues,
-  receivedAt,
-  type Servers,
-  startServers,
-  testRelay,
-} from './fixtures.js';
+import { asCaller, CLIENTS, clientPerTest } from './fixtures.js';
 
 describe.each(CLIENTS)('$name: where the passport goes', (clientCase) => {
-  let servers: Servers | undefined;
-  let client: Client | undefined;
-  let relay: Relay;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await closeServers(servers);
-  });
-
-  async function setup() {
-    servers = await startServers();
-    relay = testRelay();
-    client = clientCase.setup(relay);
-    return { servers, client, token: relay.issue({ sub: 'user-1' }) };
-  }
+  const fixture = clientPerTest(clientCase);
 
   it('sends the passport and forwarded headers to a host on the list, once', async () => {
-    const { servers, client, token } = await setup();
+    const { servers, relay, client, token } = fixture;
     await asCaller(relay, token, 'req-1', () => client.send(`${servers.allowed.origin}/on-list`));
-    const { rawHeaders } = receivedAt(servers.allowed, '/on-list');
-    expect(rawValues(rawHeaders, 'passport')).toEqual([token]);
-    expect(rawValues(rawHeaders, 'x-request-id')).toEqual(['req-1']);
+    const { rawHeaders } = servers.allowed.receivedAt('/on-list');
+    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([token]);
+    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual(['req-1']);
   });
 
   it('sends nothing to a host off the list', async () => {
-    const { servers, client, token } = await setup();
+    const { servers, relay, client, token } = fixture;
     await asCaller(relay, token, 'req-1', () => client.send(`${servers.offList.origin}/off-list`));
-    const { rawHeaders } = receivedAt(servers.offList, '/off-list');
-    expect(rawValues(rawHeaders, 'passport')).toEqual([]);
-    expect(rawValues(rawHeaders, 'x-request-id')).toEqual([]);
+    const { rawHeaders } = servers.offList.receivedAt('/off-list');
+    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
+    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
   });
 
   it('sends nothing outside a caller’s context', async () => {
-    const { servers, client } = await setup();
+    const { servers, client } = fixture;
     await client.send(`${servers.allowed.origin}/no-context`);
-    const { rawHeaders } = receivedAt(servers.allowed, '/no-context');
-    expect(rawValues(rawHeaders, 'passport')).toEqual([]);
-    expect(rawValues(rawHeaders, 'x-request-id')).toEqual([]);
+    const { rawHeaders } = servers.allowed.receivedAt('/no-context');
+    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
+    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
   });
 });
 
@@ -111,41 +87,31 @@ const REDIRECT_CLIENTS: readonly RedirectCase[] = [
 ];
 
 describe.each(REDIRECT_CLIENTS)('$name: redirects', (redirectCase) => {
-  let servers: Servers | undefined;
-  let client: ReturnType<RedirectCase['setup']> | undefined;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await closeServers(servers);
-  });
+  const fixture = clientPerTest(redirectCase);
 
   it('drops the passport when a host on the list redirects off the list', async () => {
-    servers = await startServers();
-    const relay = testRelay();
-    client = redirectCase.setup(relay);
-    const token = relay.issue({ sub: 'user-1' });
+    const { servers, relay, client, token } = fixture;
     const target = `${servers.offList.origin}/landed`;
     const first = `/redirect?to=${encodeURIComponent(target)}`;
     const status = await asCaller(relay, token, 'req-1', () =>
-      client!.send(`${servers!.allowed.origin}${first}`),
+      client.send(`${servers.allowed.origin}${first}`),
     );
     expect(status).toBe(200);
-    expect(rawValues(receivedAt(servers.allowed, first).rawHeaders, 'passport')).toEqual([token]);
-    const landed = receivedAt(servers.offList, '/landed').rawHeaders;
-    expect(rawValues(landed, 'passport')).toEqual([]);
-    expect(rawValues(landed, 'x-request-id')).toEqual([]);
+    expect(rawHeaderValues(servers.allowed.receivedAt(first).rawHeaders, 'passport')).toEqual([
+      token,
+    ]);
+    const landed = servers.offList.receivedAt('/landed').rawHeaders;
+    expect(rawHeaderValues(landed, 'passport')).toEqual([]);
+    expect(rawHeaderValues(landed, 'x-request-id')).toEqual([]);
   });
 
   it('keeps the passport on a redirect between hosts on the list', async () => {
-    servers = await startServers();
-    const relay = testRelay();
-    client = redirectCase.setup(relay);
-    const token = relay.issue({ sub: 'user-1' });
+    const { servers, relay, client, token } = fixture;
     const target = `${servers.allowed.origin}/landed`;
     await asCaller(relay, token, 'req-1', () =>
-      client!.send(`${servers!.allowed.origin}/redirect?to=${encodeURIComponent(target)}`),
+      client.send(`${servers.allowed.origin}/redirect?to=${encodeURIComponent(target)}`),
     );
-    expect(rawValues(receivedAt(servers.allowed, '/landed').rawHeaders, 'passport')).toEqual([
+    expect(rawHeaderValues(servers.allowed.receivedAt('/landed').rawHeaders, 'passport')).toEqual([
       token,
     ]);
   });

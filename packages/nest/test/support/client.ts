@@ -64,21 +64,3 @@ export function send(url: string, options: SendOptions = {}): Promise<Reply> {
     );
   });
 }
-
-/** Run `tasks` with at most `limit` in flight; results in order. */
-export async function runBounded<T>(
-  count: number,
-  limit: number,
-  task: (index: number) => Promise<T>,
-): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  return results;
-}

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { closeAll, listenOnLoopback } from '@passport-relay/testing';
 
 /** Every behaviour is tested on both HTTP platforms Nest ships. */
 export const PLATFORMS = ['express', 'fastify'] as const;
@@ -27,9 +27,8 @@ export async function startApp(
     abortOnError: false,
     forceCloseConnections: true,
   });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, origin: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const { origin, close } = await listenOnLoopback(app);
+  return { app, origin, close };
 }
 
 /** Closes every app started through it; call `closeAll()` in `afterEach`/`afterAll`. */
@@ -42,7 +41,7 @@ export function appTracker() {
       return app;
     },
     async closeAll(): Promise<void> {
-      await Promise.all(running.splice(0).map((app) => app.close()));
+      await closeAll(running);
     },
   };
 }
