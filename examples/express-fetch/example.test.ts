@@ -1,46 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { runExampleOnce } from '../run-example.js';
 
-// Runs the example exactly as a user would (`node --import tsx main.ts` in this directory), as a
-// real child process, and holds it to what its README promises.
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-let child: ChildProcess | undefined;
-
-function runExample(): Promise<Run> {
-  const cwd = fileURLToPath(new URL('.', import.meta.url));
-  const started = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], { cwd });
-  child = started;
-  let stdout = '';
-  let stderr = '';
-  started.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  started.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    started.once('error', reject);
-    started.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-let run: Run;
-
-beforeAll(async () => {
-  run = await runExample();
-}, 60_000);
-
-// If the example hung (a server it did not stop), do not leave it running.
-afterAll(() => {
-  if (child?.exitCode === null && child.signalCode === null) child.kill();
-});
+// Runs the example exactly as a user would, as a real child process, and holds it to what its
+// README promises.
+const run = runExampleOnce(import.meta.url);
 
 it('exits 0 and says every hop behaved', () => {
-  expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
-  expect(run.stdout).toContain(
+  expect(run().code, `stdout:\n${run().stdout}\nstderr:\n${run().stderr}`).toBe(0);
+  expect(run().stdout).toContain(
     'OK: every hop saw its own caller; the partner received no passport',
   );
 });
@@ -50,21 +17,21 @@ it('shows each user reaching orders and inventory as themselves', () => {
     ['alice', 'acme'],
     ['bob', 'globex'],
   ]) {
-    expect(run.stdout).toContain(`${sub} (tenant ${tenant}): HTTP 200`);
-    expect(run.stdout).toMatch(
+    expect(run().stdout).toContain(`${sub} (tenant ${tenant}): HTTP 200`);
+    expect(run().stdout).toMatch(
       new RegExp(`orders +relay\\.current\\(\\): sub=${sub} tenant=${tenant}`),
     );
-    expect(run.stdout).toMatch(
+    expect(run().stdout).toMatch(
       new RegExp(`inventory +relay\\.current\\(\\): sub=${sub} tenant=${tenant}`),
     );
   }
 });
 
 it('shows the third-party partner receiving no passport', () => {
-  expect(run.stdout.match(/partner +received a passport: no/g)).toHaveLength(2);
-  expect(run.stdout).not.toContain('received a passport: YES');
+  expect(run().stdout.match(/partner +received a passport: no/g)).toHaveLength(2);
+  expect(run().stdout).not.toContain('received a passport: YES');
 });
 
 it('shows a request without a passport refused with 401', () => {
-  expect(run.stdout).toContain('anonymous: HTTP 401 ERR_PASSPORT_MISSING');
+  expect(run().stdout).toContain('anonymous: HTTP 401 ERR_PASSPORT_MISSING');
 });
