@@ -28,7 +28,7 @@ function installations(): WeakMap<object, Installation> {
 /**
  * Propagate the passport on every request that goes through undici's global dispatcher: Node's
  * built-in `fetch`, and npm undici's `fetch`, `request`, `stream` and `pipeline` called without a
- * `dispatcher`. Composes {@link passportInterceptor} onto the current global dispatcher (keeping
+ * `dispatcher`. Puts {@link passportInterceptor} in front of the current global dispatcher (keeping
  * its settings: connection limits, proxy, TLS) and makes the result global.
  *
  * - Returns the uninstall: it stops injection at once and, if the global dispatcher is still the
@@ -65,18 +65,19 @@ export function installGlobalFetchPropagation<T extends object = PassportFields>
   if (existing?.relay === relay) return existing.uninstall;
 
   const saved = readGlobalDispatchers();
-  const intercept = passportInterceptor(relay);
+  const withPassport = passportInterceptor(relay)((opts, handler) =>
+    previous.dispatch(opts, handler),
+  );
   let active = true;
-  const whileInstalled: Dispatcher.DispatcherComposeInterceptor = (dispatch) => {
-    const withPassport = intercept(dispatch);
-    return function passportRelayGlobal(opts, handler) {
-      return active ? withPassport(opts, handler) : dispatch(opts, handler);
-    };
-  };
-  const installed =
-    typeof previous.compose === 'function'
-      ? previous.compose(whileInstalled)
-      : undici.Dispatcher.prototype.compose.call(previous, whileInstalled);
+  const dispatch: Dispatcher['dispatch'] = (opts, handler) =>
+    active ? withPassport(opts, handler) : previous.dispatch(opts, handler);
+  // What `compose` returns, without what it adds: `compose` converts every handler of undici's
+  // older interface (Node's fetch, `undici.request`) to the newer one, and undici converts it back
+  // before the socket, parsing and re-encoding every response's headers on the way. Measured on
+  // the chain benchmark, that round trip cost more than the whole passport decision.
+  const installed = new Proxy(previous, {
+    get: (target, key) => (key === 'dispatch' ? dispatch : Reflect.get(target, key)),
+  });
   undici.setGlobalDispatcher(installed);
 
   const uninstall = () => {

@@ -1,7 +1,7 @@
 import { PassportError, type PassportFields, type Relay } from '@passport-relay/core';
 import type { Dispatcher } from 'undici';
 import { CARRIER_ACCESS, OutboundHeaderCarrier } from './internal/outbound-header-carrier.js';
-import { RedirectGuard } from './internal/redirect-guard.js';
+import { legacyRedirectGuard, RedirectGuard } from './internal/redirect-guard.js';
 
 type Decide = (origin: string | URL, headers: unknown) => OutboundHeaderCarrier;
 
@@ -91,7 +91,9 @@ export function passportInterceptor<T extends object = PassportFields>(
       const headers = carrier.result() as NonNullable<Dispatcher.DispatchOptions['headers']>;
       if (carrier.added === 0) return dispatch({ ...opts, headers }, handler);
       const guarded =
-        typeof handler.onRequestStart === 'function' ? new RedirectGuard(handler) : handler;
+        typeof handler.onRequestStart === 'function'
+          ? new RedirectGuard(handler)
+          : legacyRedirectGuard(handler);
       return dispatch({ ...opts, headers }, guarded);
     };
 }

@@ -55,12 +55,29 @@ describe('installGlobalFetchPropagation', () => {
     return rawHeaderValues(servers.allowed.receivedAt(path).rawHeaders, 'passport');
   }
 
-  it('sends Node’s built-in fetch through the undici 7 dispatcher it composes', async () => {
+  it('sends Node’s built-in fetch through the undici 7 dispatcher it wraps', async () => {
     install();
     expect(globalThis.fetch).not.toBe(undiciFetch);
     expect(getGlobalDispatcher()).toBeInstanceOf(Dispatcher);
     expect(getGlobalDispatcher()).not.toBe(agent);
     expect(await fetchAs('/built-in')).toEqual([token]);
+  });
+
+  it('hands the previous dispatcher Node’s fetch handler in undici’s older interface, unconverted', async () => {
+    // undici 7 converts a newer-interface handler back before the socket, parsing and re-encoding
+    // every response's headers: `compose` would cost that on every fetch.
+    const seen: { newer: boolean; older: boolean }[] = [];
+    const dispatch = agent.dispatch.bind(agent);
+    agent.dispatch = (opts, handler) => {
+      seen.push({
+        newer: typeof handler.onRequestStart === 'function',
+        older: typeof handler.onHeaders === 'function',
+      });
+      return dispatch(opts, handler);
+    };
+    install();
+    expect(await fetchAs('/older-interface')).toEqual([token]);
+    expect(seen).toEqual([{ newer: false, older: true }]);
   });
 
   it('puts the previous global dispatcher back exactly on uninstall', () => {

@@ -13,6 +13,57 @@ export const REDIRECT_INSIDE_MESSAGE =
   'passportInterceptor before the redirect interceptor: ' +
   'agent.compose(passportInterceptor(relay), interceptors.redirect({ maxRedirections: 5 })).';
 
+/** Whether a dispatch context says that this request is a redirect's second or later hop. */
+function isRedirectHop(context: unknown): boolean {
+  const history = (context as { history?: unknown } | undefined)?.history;
+  return Array.isArray(history) && history.length > 0;
+}
+
+/** The callbacks of undici's older handler interface, all forwarded as they are. */
+const LEGACY_CALLBACKS = [
+  'onUpgrade',
+  'onResponseStarted',
+  'onHeaders',
+  'onData',
+  'onComplete',
+  'onError',
+  'onBodySent',
+  'onRequestSent',
+] as const;
+
+/**
+ * {@link RedirectGuard} for a handler of undici's older interface (`onConnect`, `onHeaders`, ...),
+ * which Node's built-in `fetch` and `undici.request` dispatch with. Keeping the handler in that
+ * interface matters for speed: undici 7 converts a newer-interface handler's response headers to
+ * an object and, for an older handler behind it, back to buffers, on every response.
+ *
+ * The guard has exactly the callbacks the handler has (undici checks which ones exist), each called
+ * on the handler itself; `onConnect` aborts a redirect's later hop, as `onRequestStart` does above.
+ */
+export function legacyRedirectGuard(handler: Handler): Handler {
+  const legacy = handler as Record<string, unknown>;
+  const guard: Record<string, unknown> = {
+    onConnect(abort: (reason?: Error) => void, context: unknown) {
+      if (isRedirectHop(context)) {
+        abort(new PassportError('ERR_PASSPORT_OPTIONS', REDIRECT_INSIDE_MESSAGE));
+        return;
+      }
+      return (legacy.onConnect as ((...args: unknown[]) => unknown) | undefined)?.call(
+        handler,
+        abort,
+        context,
+      );
+    },
+  };
+  for (const name of LEGACY_CALLBACKS) {
+    const callback = legacy[name];
+    if (typeof callback === 'function') {
+      guard[name] = (...args: unknown[]) => callback.apply(handler, args);
+    }
+  }
+  return guard as Handler;
+}
+
 /**
  * Wraps the handler of a request that carries the passport. undici's redirect interceptor, when
  * composed *inside* ours, re-sends the same headers to every hop without coming back through us,
@@ -27,8 +78,7 @@ export class RedirectGuard implements Handler {
   }
 
   onRequestStart(controller: Controller, context: unknown): void {
-    const history = (context as { history?: unknown } | undefined)?.history;
-    if (Array.isArray(history) && history.length > 0) {
+    if (isRedirectHop(context)) {
       controller.abort(new PassportError('ERR_PASSPORT_OPTIONS', REDIRECT_INSIDE_MESSAGE));
       return;
     }
