@@ -10,12 +10,11 @@
  * `SOAK_CACHE_MAX` entries, and answer two questions over IPC: `heap` (heap used after full GCs)
  * and `cache` (the cache's size and bound). It prints `LISTENING <port>`; SIGTERM closes it.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createRelay, type Relay, signedCodec } from '@passport-relay/core';
 import { passportRelay as expressRelay } from '@passport-relay/express';
 import { passportRelay as fastifyRelay } from '@passport-relay/fastify';
+import { type LoopbackServer, listenOnLoopback } from '@passport-relay/testing';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
 import Fastify from 'fastify';
@@ -51,7 +50,7 @@ const relay = createRelay({
   cache: { maxEntries: Number(process.env.SOAK_CACHE_MAX ?? 10_000) },
 });
 
-async function startEdge(relay: Relay, next: string): Promise<{ port: number; close(): void }> {
+async function startEdge(relay: Relay, next: string): Promise<LoopbackServer> {
   installGlobalFetchPropagation(relay);
   const app = Fastify();
   await app.register(fastifyRelay, { relay, required: true });
@@ -64,20 +63,16 @@ async function startEdge(relay: Relay, next: string): Promise<{ port: number; cl
       nextStatus: response.status,
     };
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return { port: (app.server.address() as AddressInfo).port, close: () => void app.close() };
+  return listenOnLoopback(app);
 }
 
-async function startNext(relay: Relay): Promise<{ port: number; close(): void }> {
+async function startNext(relay: Relay): Promise<LoopbackServer> {
   const app = express();
   app.use(expressRelay(relay, { required: true }));
   app.get('/whoami', (_req, res) => {
     res.json({ sub: relay.current()?.sub ?? null });
   });
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  return listenOnLoopback(app);
 }
 
 const server =
@@ -98,7 +93,6 @@ answerQuestions({
   cache: (): CacheAnswer => ({ size: relay.cache.size, maxEntries: relay.cache.maxEntries }),
 });
 process.once('SIGTERM', () => {
-  server.close();
-  process.exit(0);
+  void server.close().finally(() => process.exit(0));
 });
 console.log(`${LISTENING} ${server.port}`);
