@@ -110,32 +110,36 @@ describe('a two-hop chain soaked', () => {
     await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   }
 
-  it(`serves ${REQUESTS} requests without mixing callers, growing the heap or the caches`, async () => {
-    const failures: Failure[] = [];
-    const cacheSizes: number[] = [];
-    const sample = async () => {
-      for (const hop of [edge, next]) {
-        const cache = await hop.ask<CacheAnswer>('cache');
-        expect(cache.maxEntries).toBe(CACHE_MAX);
-        cacheSizes.push(cache.size);
-      }
-    };
+  it(
+    `serves ${REQUESTS} requests without mixing callers, growing the heap or the caches`,
+    async () => {
+      const failures: Failure[] = [];
+      const cacheSizes: number[] = [];
+      const sample = async () => {
+        for (const hop of [edge, next]) {
+          const cache = await hop.ask<CacheAnswer>('cache');
+          expect(cache.maxEntries).toBe(CACHE_MAX);
+          cacheSizes.push(cache.size);
+        }
+      };
 
-    await send(0, WARM_UP, failures, sample);
-    const warm = await Promise.all([edge.ask<HeapAnswer>('heap'), next.ask<HeapAnswer>('heap')]);
-    await send(WARM_UP, REQUESTS, failures, sample);
-    await sample();
-    const end = await Promise.all([edge.ask<HeapAnswer>('heap'), next.ask<HeapAnswer>('heap')]);
+      await send(0, WARM_UP, failures, sample);
+      const warm = await Promise.all([edge.ask<HeapAnswer>('heap'), next.ask<HeapAnswer>('heap')]);
+      await send(WARM_UP, REQUESTS, failures, sample);
+      await sample();
+      const end = await Promise.all([edge.ask<HeapAnswer>('heap'), next.ask<HeapAnswer>('heap')]);
 
-    const growth = end.map(({ heapUsed }, hop) => heapUsed / warm[hop]!.heapUsed - 1);
-    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    console.info(
-      `[soak] ${REQUESTS} requests; heap after warm-up → end (MiB): edge ${mib(warm[0]!.heapUsed)} → ${mib(end[0]!.heapUsed)}, next ${mib(warm[1]!.heapUsed)} → ${mib(end[1]!.heapUsed)}; caches at most ${Math.max(...cacheSizes)} of ${CACHE_MAX}`,
-    );
+      const growth = end.map(({ heapUsed }, hop) => heapUsed / warm[hop]!.heapUsed - 1);
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+      console.info(
+        `[soak] ${REQUESTS} requests; heap after warm-up → end (MiB): edge ${mib(warm[0]!.heapUsed)} → ${mib(end[0]!.heapUsed)}, next ${mib(warm[1]!.heapUsed)} → ${mib(end[1]!.heapUsed)}; caches at most ${Math.max(...cacheSizes)} of ${CACHE_MAX}`,
+      );
 
-    expect(failures.slice(0, 3)).toEqual([]);
-    expect(edge.alive() && next.alive()).toBe(true);
-    for (const ratio of growth) expect(ratio).toBeLessThanOrEqual(HEAP_GROWTH_ALLOWED);
-    expect(Math.max(...cacheSizes)).toBe(CACHE_MAX);
-  }, SOAK_TIMEOUT_MS);
+      expect(failures.slice(0, 3)).toEqual([]);
+      expect(edge.alive() && next.alive()).toBe(true);
+      for (const ratio of growth) expect(ratio).toBeLessThanOrEqual(HEAP_GROWTH_ALLOWED);
+      expect(Math.max(...cacheSizes)).toBe(CACHE_MAX);
+    },
+    SOAK_TIMEOUT_MS,
+  );
 });
