@@ -102,7 +102,8 @@ describe.each(ADAPTERS)('$name inbound, fuzzed', ({ name, framework, mode }) => 
   const tally = new Tally();
 
   beforeAll(async () => {
-    test = createTestRelay({ mode, forwardHeaders: TRACING_HEADERS });
+    // Valid for longer than the run may take on a slow machine (the default is five minutes).
+    test = createTestRelay({ mode, forwardHeaders: TRACING_HEADERS, ttlSeconds: 3600 });
     server = await startChildService('./echo-service.ts', {
       ECHO_FRAMEWORK: framework,
       PASSPORT_ISSUER: test.issuer,

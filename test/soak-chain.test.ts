@@ -34,7 +34,8 @@ interface Failure {
 }
 
 describe('a two-hop chain soaked', () => {
-  const test = createTestRelay({ mode: 'HS256' });
+  // Valid for longer than the soak may take on a slow machine (the default is five minutes).
+  const test = createTestRelay({ mode: 'HS256', ttlSeconds: 3600 });
   const tokens = Array.from({ length: CALLERS }, (_, i) =>
     test.relay.issue({ sub: `caller-${i}` }),
   );
