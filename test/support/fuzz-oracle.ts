@@ -72,6 +72,7 @@ function trimOws(value: string): string {
  * counts the whitespace around a value is Node's business, so the bounds differ by it.
  */
 function headBytes(fuzz: FuzzCase): { readonly least: number; readonly most: number } {
+  // The lines the client adds itself, at their longest: a size estimate, not an address.
   let least = FUZZ_PATH.length + 'host127.0.0.1:65535connectionkeep-alive'.length;
   let most = least;
   for (const [name, value] of fuzz.headers) {
