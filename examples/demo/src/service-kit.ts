@@ -4,6 +4,8 @@
  * listening. None of it touches the passport header: services read the caller through
  * `relay.current()`, nothing more.
  */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRelay, type Relay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
 import type { Hop } from './journey.js';
 
@@ -62,4 +64,10 @@ export function stopOn(close: () => unknown): void {
     await close();
     process.exit(0);
   });
+}
+
+/** Listen on the configured host and port, tell the demo, and close on SIGTERM. */
+export function serve(server: Server): void {
+  server.listen(config.port(), config.host(), () => ready((server.address() as AddressInfo).port));
+  stopOn(() => new Promise((resolve) => server.close(resolve)));
 }

@@ -5,6 +5,7 @@
  * start-up (in Kubernetes, USER_TOKEN_JWKS_URI points at your real one instead).
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
 import { createRelay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
 import { createGateway } from '@passport-relay/gateway';
 import { gatewayMiddleware } from '@passport-relay/gateway/express';
@@ -17,8 +18,7 @@ import {
   downstreamFailed,
   env,
   hop,
-  ready,
-  stopOn,
+  serve,
 } from '../service-kit.js';
 
 // --- the demo identity provider -----------------------------------------------------------
@@ -103,8 +103,4 @@ app.use(
   },
 );
 
-const server = app.listen(config.port(), config.host(), () => {
-  const address = server.address();
-  ready(typeof address === 'object' && address ? address.port : 0);
-});
-stopOn(() => new Promise((resolve) => server.close(resolve)));
+serve(createServer(app));

@@ -2,18 +2,18 @@
  * `orders`: an Express service that calls `payments` with plain `fetch`. The business code below
  * reads the caller with `relay.current()` where it wants to, and never passes a passport along.
  */
+
+import { createServer } from 'node:http';
 import { passportRelay } from '@passport-relay/express';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
 import {
-  config,
   DOWNSTREAM_TIMEOUT_MS,
   downstreamFailed,
   env,
   hop,
-  ready,
+  serve,
   serviceRelay,
-  stopOn,
 } from '../service-kit.js';
 
 const relay = serviceRelay();
@@ -52,8 +52,4 @@ app.use(
   },
 );
 
-const server = app.listen(config.port(), config.host(), () => {
-  const address = server.address();
-  ready(typeof address === 'object' && address ? address.port : 0);
-});
-stopOn(() => new Promise((resolve) => server.close(resolve)));
+serve(createServer(app));

@@ -3,8 +3,7 @@
  * never see a passport or a forwarded header. It records what it received for the demo to report.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { config, ready, stopOn } from '../service-kit.js';
+import { serve } from '../service-kit.js';
 
 const received: { passport: boolean; forwarded: string[] }[] = [];
 const identityHeaders = ['passport', 'x-request-id', 'traceparent', 'authorization'];
@@ -29,5 +28,4 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ receivedPassport: passport }));
 });
 
-server.listen(config.port(), config.host(), () => ready((server.address() as AddressInfo).port));
-stopOn(() => new Promise((resolve) => server.close(resolve)));
+serve(server);
