@@ -7,6 +7,7 @@
  * one A received (and nothing for `none`).
  */
 import {
+  type BenchOptions,
   type Cell,
   CORES,
   type Framework,
@@ -98,16 +99,6 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/** Options of {@link runChainBench}. */
-export interface ChainBenchOptions {
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-  readonly connections: number;
-  readonly secret: string;
-  readonly onSample?: (group: string, cell: string, round: number, rps: number) => void;
-}
-
 /** Requests/s per variant and the ratios of one framework. */
 export interface FrameworkResult {
   /** Requests per second: median and range over rounds, and every round's value. */
@@ -137,7 +128,7 @@ export function summarise(samples: Samples[string]): FrameworkResult['rps'] {
 
 /** Start every chain, check each delivers the right passport, then measure them interleaved. */
 export async function runChainBench(
-  options: ChainBenchOptions,
+  options: BenchOptions,
 ): Promise<Record<string, FrameworkResult>> {
   const passports = issuer(options.secret);
   const specs = CHAIN_FRAMEWORKS.flatMap((framework) =>

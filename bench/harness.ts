@@ -175,6 +175,11 @@ export interface InterleaveOptions {
   readonly onSample?: (group: string, cell: string, round: number, rps: number) => void;
 }
 
+/** Options of the chain and inbound runners: interleaving, plus the HS256 secret of the run. */
+export interface BenchOptions extends InterleaveOptions {
+  readonly secret: string;
+}
+
 /** Requests per second per group, per cell, one value per round. */
 export type Samples = Record<string, Record<string, number[]>>;
 

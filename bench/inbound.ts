@@ -10,8 +10,16 @@
  *   `otelRelay` carries it with passport-relay (`otelContextStore`, `PassportPropagator`, the
  *   global fetch hook). B must echo the right passport in both before anything is timed.
  */
-import { type Chain, checkChain, mapLimit, startChain, summarise } from './chain.ts';
 import {
+  type Chain,
+  checkChain,
+  type FrameworkResult,
+  mapLimit,
+  startChain,
+  summarise,
+} from './chain.ts';
+import {
+  type BenchOptions,
   type Cell,
   CORES,
   type Group,
@@ -25,19 +33,9 @@ import {
 import { issuer } from './passports.ts';
 import { request } from './variants.ts';
 
-/** Options of {@link runInboundBench}. */
-export interface InboundBenchOptions {
-  readonly rounds: number;
-  readonly seconds: number;
-  readonly warmupSeconds: number;
-  readonly connections: number;
-  readonly secret: string;
-  readonly onSample?: (group: string, cell: string, round: number, rps: number) => void;
-}
-
 /** One comparison: requests/s of both sides and their ratio. */
 export interface InboundResult {
-  readonly rps: Record<string, Spread & { readonly rounds: readonly number[] }>;
+  readonly rps: FrameworkResult['rps'];
   /** `adapter_vs_bare` (adapters) or `otelRelay_vs_otel` (OTel). */
   readonly ratios: Record<string, Spread>;
 }
@@ -51,7 +49,7 @@ export function adapters(): (typeof ADAPTERS)[number][] {
 
 /** Start every server, check the OTel chains, then measure all groups interleaved. */
 export async function runInboundBench(
-  options: InboundBenchOptions,
+  options: BenchOptions,
 ): Promise<Record<string, InboundResult>> {
   const passports = issuer(options.secret);
   const token = passports.signed('bench-user');
