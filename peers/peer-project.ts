@@ -71,7 +71,10 @@ export function peerSetProject(options: PeerSetOptions) {
               find: new RegExp(`^${escapeRegExp(peer)}(?=/|$)`),
               replacement: join(setDir, 'node_modules', peer),
             }
-          : { find: new RegExp(`^${escapeRegExp(peer.name)}$`), replacement: join(setDir, peer.to) },
+          : {
+              find: new RegExp(`^${escapeRegExp(peer.name)}$`),
+              replacement: join(setDir, peer.to),
+            },
       ),
     },
     test: {
