@@ -80,8 +80,10 @@ describe('every manifest validates against the Istio CRD schemas (unknown fields
 describe("every manifest passes the @kubernetes-models/istio model's own validate()", () => {
   for (const [label, options] of Object.entries(EVERY_CONFIGURATION)) {
     it(label, () => {
-      for (const manifest of passportManifests(options))
-        expect(() => manifest.validate()).not.toThrow();
+      for (const manifest of passportManifests(options)) {
+        // The waypoint's Gateway API Gateway is no Istio model; the CRD layers check it.
+        if ('validate' in manifest) expect(() => manifest.validate()).not.toThrow();
+      }
     });
   }
 });
