@@ -9,6 +9,8 @@
  *   fields). `x-kubernetes-int-or-string` is honoured. Then, on what passes, the CRD's CEL rules
  *   (`x-kubernetes-validations`), as the API server evaluates them (./cel-rules.ts). Istio's
  *   admission webhook is not run; the tests check its rules that matter where they apply.
+ * - EnvoyFilter patches converted strictly into Envoy's protobuf types, with their PGV rules
+ *   (./envoy-types.ts).
  * - The standard fields every object needs (apiVersion, kind, metadata.name, metadata.namespace),
  *   with Kubernetes' name rules.
  * - Kubernetes built-ins (Namespace, ServiceAccount, Service, Deployment) and Istio's
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { celIssues } from './cel-rules.js';
+import { envoyPatchIssues } from './envoy-types.js';
 import { STRUCTURAL_SCHEMAS } from './structural-schemas.js';
 
 export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.meta.url));
@@ -274,8 +277,11 @@ export class ManifestValidator {
       return [{ path: 'kind', message: `no schema for ${kind} in ${apiVersion}` }];
     }
     const cel = this.#crdSchemas.get(`${apiVersion} ${kind}`);
-    // The API server runs CEL rules only on objects that pass the structural schema.
-    if (validate(plain)) return cel === undefined ? [] : celIssues(cel, plain);
+    // The API server runs CEL rules only on objects that pass the structural schema; istiod
+    // converts EnvoyFilter patches into Envoy's types (and Envoy checks their PGV rules) after.
+    if (validate(plain)) {
+      return [...(cel === undefined ? [] : celIssues(cel, plain)), ...envoyPatchIssues(plain)];
+    }
     const seen = new Set<string>();
     const issues: SchemaIssue[] = [];
     for (const error of validate.errors ?? []) {
