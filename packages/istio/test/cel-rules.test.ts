@@ -8,6 +8,7 @@ import {
   edgeRequireJwtPolicy,
   type IstioManifestOptions,
   stripClientPassportFilter,
+  waypointGateway,
 } from '../src/index.js';
 import { celIssues } from './support/cel-rules.js';
 import { ManifestValidator } from './support/crd-validator.js';
@@ -119,5 +120,24 @@ describe('the CEL layer refuses what the API server refuses', () => {
     };
     expect(celIssues(schema, 'https://issuer.example.com:8443/jwks')).toEqual([]);
     expect(celIssues(schema, '\thttps://issuer.example.com:8443/jwks').length).toBe(4);
+  });
+
+  it("evaluates the Gateway API CRD's rules on the waypoint, with RE2 regexes ((?i) flags)", () => {
+    const waypoint = plainJson(waypointGateway({ namespace: 'shop', dataplane: 'ambient' }));
+    expect(validator.validate(waypoint)).toEqual([]);
+    waypoint.spec.listeners.push({
+      name: 'http',
+      port: 80,
+      protocol: 'http',
+      tls: { mode: 'Terminate', options: { a: 'b' } },
+    });
+    waypoint.spec.listeners.push({ name: 'http', port: 81, protocol: 'HTTP' });
+    expect(validator.validate(waypoint)).toEqual([
+      {
+        path: 'spec.listeners',
+        message: expect.stringContaining("tls must not be specified for protocols ['HTTP', 'TCP',"),
+      },
+      { path: 'spec.listeners', message: expect.stringContaining('Listener name must be unique') },
+    ]);
   });
 });

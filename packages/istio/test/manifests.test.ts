@@ -54,6 +54,29 @@ const EVERY_CONFIGURATION: Record<string, IstioManifestOptions> = {
     gatewayHosts: ['shop.example.com', '*.shop.example.com'],
     externalHosts: ['api.stripe.com'],
   },
+  'signed, Gateway API ingress': {
+    namespace: 'shop',
+    gatewayName: 'ingress',
+    gatewayNamespace: 'istio-ingress',
+  },
+  'plain, Gateway API ingress, audiences, gateway hosts': {
+    ...PLAIN,
+    gatewayName: 'ingress',
+    gatewayNamespace: 'istio-ingress',
+    audiences: ['shop-api'],
+    gatewayHosts: ['shop.example.com'],
+  },
+  'signed, ambient': { namespace: 'shop', dataplane: 'ambient' },
+  'plain, ambient': { ...PLAIN, dataplane: 'ambient' },
+  'signed, ambient, Gateway API ingress, custom waypoint, edge Service, header': {
+    namespace: 'shop',
+    dataplane: 'ambient',
+    gatewayName: 'ingress',
+    waypointName: 'shop-waypoint',
+    edgeService: 'edge',
+    header: 'x-passport',
+  },
+  'plain, ambient, Helm gateway': { ...PLAIN, ...HELM, dataplane: 'ambient' },
 };
 
 function json(manifest: IstioManifest): Parsed {

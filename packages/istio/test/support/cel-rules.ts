@@ -7,12 +7,16 @@
  *   `getPort`, `getEscapedPath`): k8s.io/apiserver/pkg/cel/library/urls.go, which parses with Go's
  *   `url.ParseRequestURI` then `url.Parse` (here: the package's port of Go's net/url).
  *
+ * - `matches()`: CEL's regexes are RE2 (inline flags such as `(?i)` included), which JavaScript's
+ *   RegExp is not; the rules' `.matches(re)` calls run on RE2 itself (`re2-wasm`).
+ *
  * As the API server does, `self` is the value at the rule's node, typed from the schema (`integer`
  * becomes a CEL int), rules are evaluated only where the value is present, and transition rules
  * (those that read `oldSelf`) are skipped: they run on update, and these manifests are created.
  * A rule that cannot be evaluated (an unknown function, say) is an issue too, never a pass.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { RE2 } from 're2-wasm';
 import {
   type GoUrl,
   GoUrlError,
@@ -103,7 +107,32 @@ function kubernetesEnvironment(): Environment {
       params: [],
       handler: (url: KubernetesUrl) => escapedPath(url.url),
     })
+    .registerFunction({
+      name: RE2_MATCHES,
+      receiverType: 'string',
+      returnType: 'bool',
+      params: [{ name: 'pattern', type: 'string' }],
+      handler: (value: string, pattern: string) => re2(pattern).test(value),
+    })
     .registerVariable('self', 'dyn');
+}
+
+/** The name `.matches(` is rewritten to in rules, so that it runs on RE2 (see above). */
+const RE2_MATCHES = 'matchesRe2';
+const compiled = new Map<string, RE2>();
+
+function re2(pattern: string): RE2 {
+  let regex = compiled.get(pattern);
+  if (regex === undefined) {
+    regex = new RE2(pattern, 'u');
+    compiled.set(pattern, regex);
+  }
+  return regex;
+}
+
+/** A rule as written, with its `.matches(` calls bound to RE2. */
+function withRe2(rule: string): string {
+  return rule.replace(/\.matches\(/g, `.${RE2_MATCHES}(`);
 }
 
 const ENVIRONMENT = kubernetesEnvironment();
@@ -150,7 +179,7 @@ export function celIssues(schema: Schema, value: unknown, path = ''): SchemaIssu
     if (/\boldSelf\b/.test(rule.rule)) continue;
     const where = rule.fieldPath === undefined ? path : `${path}${rule.fieldPath}`;
     try {
-      const result = ENVIRONMENT.evaluate(rule.rule, { self: toCel(value, schema) });
+      const result = ENVIRONMENT.evaluate(withRe2(rule.rule), { self: toCel(value, schema) });
       if (result !== true) {
         issues.push({
           path: where,

@@ -18,6 +18,7 @@
  *   ./structural-schemas.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
@@ -32,9 +33,10 @@ export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.me
  * ../crd-schemas), the Gateway API standard channel and Knative Serving. Each subdirectory of
  * ../crd-schemas names its API group in `api-group.txt` (Istio's kinds are mapped below).
  */
-export const NEWEST_SCHEMA_DIRS: readonly string[] = [CRD_SCHEMA_DIR].filter((dir) =>
-  existsSync(dir),
-);
+export const NEWEST_SCHEMA_DIRS: readonly string[] = [
+  CRD_SCHEMA_DIR,
+  join(CRD_SCHEMA_DIR, 'gateway-api'),
+].filter((dir) => existsSync(dir));
 
 /** The API group of each Istio kind whose schema we hold. */
 const ISTIO_GROUPS: Readonly<Record<string, string>> = {
@@ -163,6 +165,8 @@ function createAjv(): Ajv {
   });
   ajv.addFormat('int64', { type: 'number', validate: (value: number) => Number.isInteger(value) });
   ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('ipv4', /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/);
+  ajv.addFormat('ipv6', { validate: (value: string) => isIPv6(value) });
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
   return ajv;
