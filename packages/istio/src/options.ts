@@ -547,7 +547,8 @@ function jwksUri(value: unknown): string {
     fail('jwksUri', `${describe(value)} has no host, e.g. "${example}".`);
   }
   const port = /:([0-9]*)$/.exec(host)?.[1];
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+  // An empty port ("host:") is no port to Go and istiod, as here.
+  if (port !== undefined && port !== '' && !(Number(port) >= 1 && Number(port) <= 65535)) {
     fail('jwksUri', `${describe(value)} has port "${port}"; give one from 1 to 65535 or none.`);
   }
   if (/\s/.test(value) || /[^\x21-\x7e]/.test(value)) {

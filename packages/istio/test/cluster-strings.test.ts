@@ -83,6 +83,7 @@ describe('jwksUri is checked with Go net/url semantics, as the API server and is
     'http://keycloak.auth.svc.cluster.local:8080/realms/shop/protocol/openid-connect/certs',
     'https://[2001:db8::1]:8443/jwks?tenant=a',
     'https://issuer.example.com/jwks#keys',
+    'https://issuer.example.com:/jwks',
   ])('accepts %s and writes it byte for byte', (value) => {
     const yaml = toYaml(passportManifests({ ...PLAIN, jwksUri: value }));
     expect(yaml).toContain(`jwksUri: ${value}`);

@@ -136,6 +136,39 @@ describe('every manifest passes Istio webhook rules the CRD schema cannot expres
         expect(values).not.toContain('');
       }
     });
+
+    it(`${label}: targetRefs name only kinds Istio attaches policies to, in their own namespace`, () => {
+      // istiod's validation: a policy's targetRefs may name a Gateway API Gateway or GatewayClass,
+      // a Service or a ServiceEntry; ztunnel-enforced policies must not use HTTP attributes.
+      const allowed = new Set([
+        'gateway.networking.k8s.io/Gateway',
+        'gateway.networking.k8s.io/GatewayClass',
+        '/Service',
+        'networking.istio.io/ServiceEntry',
+      ]);
+      for (const manifest of passportManifests(options)) {
+        const spec = (json(manifest as IstioManifest).spec ?? {}) as Parsed;
+        for (const ref of spec.targetRefs ?? []) {
+          expect(allowed.has(`${ref.group}/${ref.kind}`), JSON.stringify(ref)).toBe(true);
+          expect(ref.namespace).toBeUndefined();
+        }
+        const ztunnelEnforced =
+          manifest.kind === 'AuthorizationPolicy' &&
+          options.dataplane === 'ambient' &&
+          spec.targetRefs === undefined &&
+          spec.selector === undefined;
+        if (ztunnelEnforced) {
+          for (const rule of spec.rules ?? []) {
+            expect(rule.when, 'ztunnel cannot check HTTP conditions').toBeUndefined();
+            expect(rule.to, 'ztunnel cannot check HTTP operations').toBeUndefined();
+            for (const from of rule.from ?? []) {
+              expect(from.source.requestPrincipals).toBeUndefined();
+              expect(from.source.notRequestPrincipals).toBeUndefined();
+            }
+          }
+        }
+      }
+    });
   }
 });
 
