@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  passportManifests,
   requirePassportPolicy,
   strictMtlsPolicy,
   stripClientPassportFilter,
