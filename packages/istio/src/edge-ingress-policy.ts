@@ -38,6 +38,9 @@ export function buildEdgeIngressPolicy(options: ResolvedIstioOptions): Authoriza
  * the user's token, and where the passport is minted. No other workload accepts passport-less
  * requests from the ingress.
  *
+ * Sidecar mode: it selects the edge pods (`edgeSelector`). Ambient mode: it attaches by
+ * `targetRefs` to the edge `Service` (`edgeService`), and the waypoint enforces it.
+ *
  * @example
  * ```ts
  * edgeIngressPolicy({ namespace: 'shop', edgeSelector: { app: 'edge' } });
