@@ -97,9 +97,16 @@ function mintedCases(): Case[] {
 }
 
 /** Cases whose verdict (or accepted claims) differ: empty when the library agrees. */
-function mismatches(cases: readonly Case[], outcomes: readonly Outcome[]) {
+interface Mismatch {
+  readonly vector: string;
+  readonly expected: unknown;
+  readonly got: unknown;
+  readonly reason?: string | undefined;
+}
+
+function mismatches(cases: readonly Case[], outcomes: readonly Outcome[]): Mismatch[] {
   const byId = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
-  return cases.flatMap((c) => {
+  return cases.flatMap((c): Mismatch[] => {
     const got = byId.get(c.id);
     if (got === undefined) return [{ vector: c.id, expected: c.expect.verdict, got: 'no answer' }];
     if (got.verdict !== c.expect.verdict) {
