@@ -321,8 +321,10 @@ export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): 
       });
     },
     close() {
+      if (closed) return;
       closed = true;
       clearTimeout(timer);
+      scope.emitDestroy();
     },
   };
 }
