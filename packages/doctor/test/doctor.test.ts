@@ -107,6 +107,16 @@ describe('the propagation doctor', () => {
       expect(doctor.counts).toEqual({ decided: 1, undecided: 0 });
     });
 
+    it('a passport header the caller set explicitly is still a decision (the caller wins)', async () => {
+      const own = relay.issue({ sub: 'explicit' });
+      await relay.run({ sub: 'alice' }, async () => {
+        await (await fetch(`${recorder.origin}/explicit`, { headers: { passport: own } })).text();
+      });
+      expect(doctor.undecided).toEqual([]);
+      expect(doctor.counts).toEqual({ decided: 1, undecided: 0 });
+      expect(recorder.requests[0]?.headers.passport).toBe(own);
+    });
+
     it('requests made with no passport in context are not its business', async () => {
       await httpGet(`${recorder.origin}/anonymous`);
       await relay.run(undefined, () => fetch(`${recorder.origin}/anonymous`).then((r) => r.text()));
