@@ -1,5 +1,9 @@
 /**
  * Options of {@link passportServerInterceptor}. Every field is optional.
+ * @example
+ * ```ts
+ * const options: GrpcServerOptions = { required: true };
+ * ```
  */
 export interface GrpcServerOptions {
   /**
@@ -17,6 +21,10 @@ export interface GrpcServerOptions {
 
 /**
  * Options of {@link passportClientInterceptor}.
+ * @example
+ * ```ts
+ * const options: GrpcClientOptions = { target: 'dns:///orders.shop.svc.cluster.local:50051' };
+ * ```
  */
 export interface GrpcClientOptions {
   /**

@@ -1,6 +1,12 @@
 import { type PassportError, toProblem } from '@passport-relay/core';
 
-/** The trailing metadata key that carries the refusal's `ERR_PASSPORT_*` code. */
+/**
+ * The trailing metadata key that carries the refusal's `ERR_PASSPORT_*` code.
+ * @example
+ * ```ts
+ * client.get(request, (error) => console.log(error?.metadata.get(PASSPORT_ERROR_METADATA_KEY)[0]));
+ * ```
+ */
 export const PASSPORT_ERROR_METADATA_KEY = 'passport-error';
 
 /** gRPC status codes used here (from the gRPC spec; equal to grpc-js's `status` enum). */
@@ -8,7 +14,13 @@ const UNAUTHENTICATED = 16;
 const UNAVAILABLE = 14;
 const INTERNAL = 13;
 
-/** A refusal as gRPC says it: a status code, token-free details, and the error code. */
+/**
+ * A refusal as gRPC says it: a status code, token-free details, and the error code.
+ * @example
+ * ```ts
+ * const { code, details, errorCode } = grpcRefusal(error); // 16, 'Passport expired: ...', 'ERR_PASSPORT_EXPIRED'
+ * ```
+ */
 export interface GrpcRefusal {
   /** `UNAUTHENTICATED` (16) for every refused passport; `UNAVAILABLE` (14) when keys cannot be fetched; `INTERNAL` (13) for misconfiguration. */
   readonly code: number;

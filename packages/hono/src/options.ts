@@ -3,6 +3,10 @@ import type { Context } from 'hono';
 /**
  * Options of {@link passportRelay}. Every field is optional; the defaults suit a service behind an
  * edge that mints passports but also serves anonymous callers.
+ * @example
+ * ```ts
+ * app.use(passportRelay(relay, { required: true, onRefusal: 'throw' }));
+ * ```
  */
 export interface HonoRelayOptions {
   /**

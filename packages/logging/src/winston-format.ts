@@ -2,7 +2,14 @@ import type { PassportFields, Relay } from '@passport-relay/core';
 import { passportLogFields } from './internal/passport-log-fields.js';
 import type { PassportLogOptions } from './options.js';
 
-/** A winston (logform) format: an object with `transform`, which `format.combine` accepts. */
+/**
+ * A winston (logform) format: an object with `transform`, which `format.combine` accepts.
+ * @example
+ * ```ts
+ * const format: PassportLogFormat = winstonPassportFormat(relay);
+ * winston.format.combine(format, winston.format.json());
+ * ```
+ */
 export interface PassportLogFormat {
   transform<I extends Record<string | symbol, unknown>>(info: I): I;
 }
