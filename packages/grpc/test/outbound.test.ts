@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
 import { createTestRelay } from '@passport-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -135,6 +135,52 @@ describe('the client interceptor carries the passport to allowed targets only', 
       expect(seen).toMatchObject({ passport: '' });
     } finally {
       orders.close();
+    }
+  });
+
+  it('forwarded headers travel from inbound metadata to the next hop with the passport', async () => {
+    const traced = createTestRelay({ forwardHeaders: ['x-request-id'] }).relay;
+    const backendReceived: string[] = [];
+    const recordRequestId: ServerInterceptor = (_method, call) =>
+      new ServerInterceptingCall(call, {
+        start: (next) =>
+          next({
+            onReceiveMetadata: (metadata, nextMetadata) => {
+              backendReceived.push(String(metadata.get('x-request-id')[0]));
+              nextMetadata(metadata);
+            },
+          }),
+      });
+    const backend = await startOrdersServer(traced, [
+      recordRequestId,
+      passportServerInterceptor(traced),
+    ]);
+    const toBackend = ordersClient(backend.target, [
+      passportClientInterceptor(traced, { target: backend.target }),
+    ]);
+    const forwarded: string[] = [];
+    const front = await startOrdersServer(
+      traced,
+      [passportServerInterceptor(traced)],
+      async (id) => {
+        forwarded.push(...(traced.currentContext()?.forwarded.map(([n, v]) => `${n}=${v}`) ?? []));
+        return (await get(toBackend, id)).passport === '' ? 'none' : 'carried';
+      },
+    );
+    const toFront = ordersClient(front.target);
+    try {
+      const metadata = new Metadata();
+      metadata.set('passport', traced.issue({ sub: 'alice' }));
+      metadata.set('x-request-id', 'req-42');
+      const seen = await get(toFront, 'o-8', metadata);
+      expect(seen).toMatchObject({ sub: 'alice', downstreamSub: 'carried' });
+      expect(forwarded).toEqual(['x-request-id=req-42']);
+      expect(backendReceived).toEqual(['req-42']);
+    } finally {
+      toFront.close();
+      toBackend.close();
+      await front.close();
+      await backend.close();
     }
   });
 

@@ -1,7 +1,8 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { PASSPORT_ERRORS, PassportError } from '@passport-relay/core';
 import { createTestRelay, type ForgedPassport, forgedPassports } from '@passport-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passportServerInterceptor } from '../src/index.js';
+import { grpcRefusal, passportServerInterceptor } from '../src/index.js';
 import {
   get,
   type OrdersClient,
@@ -51,4 +52,18 @@ describe('the server interceptor refuses every bad passport', () => {
       expect(server.handlerRuns()).toBe(runs + 1);
     },
   );
+});
+
+describe('grpcRefusal maps each kind of PassportError to a gRPC status', () => {
+  it.each([
+    ['ERR_PASSPORT_EXPIRED', status.UNAUTHENTICATED],
+    ['ERR_PASSPORT_TOO_LARGE', status.UNAUTHENTICATED],
+    ['ERR_PASSPORT_DUPLICATE', status.UNAUTHENTICATED],
+    ['ERR_PASSPORT_UNAVAILABLE', status.UNAVAILABLE],
+    ['ERR_PASSPORT_OPTIONS', status.INTERNAL],
+  ] as const)('%s → %i', (code, expected) => {
+    const refusal = grpcRefusal(new PassportError(code, 'what went wrong'));
+    expect(refusal).toMatchObject({ code: expected, errorCode: code });
+    expect(refusal.details).toContain(PASSPORT_ERRORS[code].title);
+  });
 });
