@@ -7,7 +7,6 @@ import {
   refusalResponse,
 } from '@passport-relay/core';
 import type { MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { resolveOptions } from './internal/resolve-options.js';
 import type { HonoRelayOptions } from './options.js';
 
@@ -78,7 +77,7 @@ export function passportRelay<T extends object = PassportFields>(
     } catch (error) {
       if (!isPassportError(error) || onRefusal === 'throw') throw error;
       const refusal = refusalResponse(error);
-      return c.body(refusal.body, refusal.status as ContentfulStatusCode, refusal.headers);
+      return new Response(refusal.body, { status: refusal.status, headers: refusal.headers });
     }
     c.set('passport', context.passport);
     await relay.runWith(context, next);
