@@ -110,6 +110,14 @@ describe('required passports', () => {
     expect(server.handlerRuns()).toBe(runs);
   });
 
+  it('refuses a streaming call without a passport before its handler runs', async () => {
+    const runs = server.handlerRuns();
+    const error = await chat(client, ['a', 'b']).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(server.handlerRuns()).toBe(runs);
+    await expect(get(client, 'o-7', withPassport('erin'))).resolves.toMatchObject({ sub: 'erin' });
+  });
+
   it('the predicate keeps a method open, by its path', async () => {
     await expect(list(client, 'o-6')).resolves.toHaveLength(3);
   });
