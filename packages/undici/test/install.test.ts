@@ -155,7 +155,7 @@ function runFresh(args: readonly string[]): unknown {
 }
 
 describe('a process whose fetch ran before undici was loaded', () => {
-  it('composes onto the dispatcher Node 20 created itself (its bundled undici 6)', () => {
+  it('composes onto the dispatcher Node created itself (its bundled undici: 6 in Node 20 and 22, 7 in 24, 8 in 26)', () => {
     expect(runFresh(['test/node-own-dispatcher.child.ts'])).toEqual({
       nodeOwnIsUndici7: false,
       received: { '/warm-up': false, '/fetch': true, '/request': true },
