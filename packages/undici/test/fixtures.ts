@@ -138,6 +138,33 @@ export const clientsFor = (undici: Undici): readonly ClientCase[] => [
       globalClient(undici, relay, (url, headers) => requestWith(undici, url, headers)),
   },
   {
+    name: 'Node built-in fetch with { dispatcher } composed with passportInterceptor',
+    global: false,
+    followsRedirects: true,
+    setup(relay) {
+      const agent = new undici.Agent({ connections: 2 });
+      const composed = agent.compose(passportInterceptor(relay));
+      // As the README says: Node 20 to 24's fetch makes handlers of undici's older interface, which
+      // an undici 8 Agent no longer takes; undici 8's Dispatcher1Wrapper converts them.
+      const { Dispatcher1Wrapper } = undici as unknown as {
+        Dispatcher1Wrapper?: new (dispatcher: Dispatcher) => Dispatcher;
+      };
+      const dispatcher =
+        Dispatcher1Wrapper === undefined ? composed : new Dispatcher1Wrapper(composed);
+      return {
+        async send(url, headers) {
+          const response = await fetch(url, {
+            ...(headers === undefined ? {} : { headers: headers as Record<string, string> }),
+            dispatcher,
+          } as unknown as RequestInit);
+          await response.text();
+          return response.status;
+        },
+        close: () => agent.close(),
+      };
+    },
+  },
+  {
     name: 'undici Pool (connections: 1)',
     global: false,
     followsRedirects: false,

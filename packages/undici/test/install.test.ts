@@ -161,7 +161,7 @@ describe('a process whose fetch ran before undici was loaded', () => {
       received: { '/warm-up': false, '/fetch': true, '/request': true },
       restored: true,
     });
-  });
+  }, 30_000);
 });
 
 describe('importing @passport-relay/undici', () => {
@@ -187,5 +187,5 @@ describe('importing @passport-relay/undici', () => {
       v2: true,
       fetch: true,
     });
-  });
+  }, 30_000);
 });

@@ -6,7 +6,7 @@ import { installGlobalFetchPropagation, passportInterceptor } from '../src/index
 import { asCaller, serversPerTest, testRelay } from './fixtures.js';
 import { describeEachUndici, saveGlobalDispatchers } from './undici-versions.js';
 
-describeEachUndici(({ undici }) => {
+describeEachUndici(({ undici, major }) => {
   const servers = serversPerTest();
   let relay: Relay;
   let token: string;
@@ -132,6 +132,18 @@ describeEachUndici(({ undici }) => {
       dispatch(first, handler);
       asCaller(relay, token, 'req-1', () => dispatch({ ...first, path: '/hop' }, handler));
       expect(sent.map((opts) => opts.headers)).toEqual([undefined, undefined]);
+    });
+  });
+
+  describe.skipIf(major < 8)('undici 8’s own order check', () => {
+    it('refuses interceptors.cache composed before interceptors.redirect (the README says where cache goes then)', () => {
+      expect(() =>
+        agent.compose(
+          undici.interceptors.cache(),
+          passportInterceptor(relay),
+          undici.interceptors.redirect({ maxRedirections: 3 }),
+        ),
+      ).toThrow(/cache interceptor must be composed after the redirect interceptor/);
     });
   });
 
