@@ -189,3 +189,23 @@ describe('importing @passport-relay/undici', () => {
     });
   }, 30_000);
 });
+
+describe('installGlobalFetchPropagation options', () => {
+  it.each([
+    ['an unknown option', { agent: {} }, 'unknown option "agent"'],
+    ['an undici that is not the undici module', { undici: {} }, "import * as undici from 'undici'"],
+    ['options that are not an object', null, 'options must be an object'],
+  ])('refuses %s, saying what to pass', (_case, options, message) => {
+    let thrown: unknown;
+    try {
+      installGlobalFetchPropagation(testRelay(), options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isPassportError(thrown)).toBe(true);
+    expect(thrown).toMatchObject({
+      code: 'ERR_PASSPORT_OPTIONS',
+      message: expect.stringContaining(message),
+    });
+  });
+});
