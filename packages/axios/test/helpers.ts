@@ -14,9 +14,14 @@ type UndiciAgentClass = new (options: {
  * For the fetch adapter: an undici `Agent` of Node's own bundled undici (the class of the global
  * dispatcher, so Node's fetch accepts it as `fetchOptions.dispatcher`) that connects to a loopback
  * port whatever host the request names, like the kit's `loopbackAgent` does for `node:http`.
+ * Node 26's undici 8 keeps its `Agent` in the newer global slot (the older one holds a
+ * `Dispatcher1Wrapper`); Node 20 to 24 keep it in the older one.
  */
 export function loopbackDispatcher(port: number): UndiciAgent {
-  const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
+  const slots = globalThis as Record<symbol, unknown>;
+  const global =
+    slots[Symbol.for('undici.globalDispatcher.2')] ??
+    slots[Symbol.for('undici.globalDispatcher.1')];
   const Agent = (global as { constructor: UndiciAgentClass }).constructor;
   return new Agent({
     connect: (_options, callback) => {

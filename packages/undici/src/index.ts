@@ -1,2 +1,5 @@
-export { installGlobalFetchPropagation } from './install-global-fetch-propagation.js';
+export {
+  type GlobalFetchPropagationOptions,
+  installGlobalFetchPropagation,
+} from './install-global-fetch-propagation.js';
 export { passportInterceptor } from './passport-interceptor.js';

@@ -1,16 +1,40 @@
-import type { PassportFields, Relay } from '@passport-relay/core';
+import { PassportError, type PassportFields, type Relay } from '@passport-relay/core';
 import type { Dispatcher } from 'undici';
 import {
+  bundledUndiciMajor,
   GLOBAL_DISPATCHER,
+  GLOBAL_DISPATCHER_V2,
   loadUndici,
   readGlobalDispatchers,
   restoreGlobalDispatchers,
+  type UndiciGlobals,
 } from './internal/global-dispatcher.js';
+import { toOlderInterface } from './internal/older-interface-handler.js';
 import { assertRelay, passportInterceptor } from './passport-interceptor.js';
 
 interface Installation {
   readonly relay: object;
   readonly uninstall: () => void;
+}
+
+/**
+ * Options of {@link installGlobalFetchPropagation}.
+ *
+ * @example
+ * ```ts
+ * import * as undici from 'undici';
+ *
+ * installGlobalFetchPropagation(relay, { undici });
+ * ```
+ */
+export interface GlobalFetchPropagationOptions {
+  /**
+   * The undici module (7 or 8) whose global dispatcher to install on: pass your own
+   * `import * as undici from 'undici'` when your app may resolve a different copy than this
+   * package does.
+   * @default the `undici` peer as this package resolves it, loaded on the first install
+   */
+  readonly undici?: UndiciGlobals;
 }
 
 const INSTALLATIONS = Symbol.for('passport-relay.undici.installations.v1');
@@ -42,7 +66,13 @@ function installations(): WeakMap<object, Installation> {
  *
  * Loads the `undici` peer on first call (never on import).
  *
+ * Works with the handler interface of whichever undici dispatches: Node's `fetch` (undici 6, 7 or
+ * 8 inside), npm undici 7 and 8. The handler reaches the previous dispatcher as the caller made
+ * it; only a newer-interface handler bound for Node 20 or 22's own undici 6 `Agent` (which `fetch`
+ * creates when it runs before undici is loaded) is converted to the older interface.
+ *
  * @param relay - the relay from `createRelay`.
+ * @param options - `{ undici }`: the undici module to install through (default: the peer).
  * @returns a function that uninstalls.
  * @example
  * ```ts
@@ -56,27 +86,34 @@ function installations(): WeakMap<object, Installation> {
  */
 export function installGlobalFetchPropagation<T extends object = PassportFields>(
   relay: Relay<T>,
+  options: GlobalFetchPropagationOptions = {},
 ): () => void {
   assertRelay(relay, 'installGlobalFetchPropagation(relay)');
-  const undici = loadUndici();
+  const undici = checkUndici(options);
   const registry = installations();
   const previous = undici.getGlobalDispatcher();
   const existing = registry.get(previous);
   if (existing?.relay === relay) return existing.uninstall;
 
   const saved = readGlobalDispatchers();
-  const withPassport = passportInterceptor(relay)((opts, handler) =>
-    previous.dispatch(opts, handler),
-  );
+  const forward: Dispatcher['dispatch'] = takesOnlyOlderHandlers(previous, undici)
+    ? (opts, handler) => previous.dispatch(opts, toOlderInterface(handler))
+    : (opts, handler) => previous.dispatch(opts, handler);
+  const withPassport = passportInterceptor(relay)(forward);
   let active = true;
   const dispatch: Dispatcher['dispatch'] = (opts, handler) =>
-    active ? withPassport(opts, handler) : previous.dispatch(opts, handler);
+    active ? withPassport(opts, handler) : forward(opts, handler);
   // What `compose` returns, without what it adds: `compose` converts every handler of undici's
   // older interface (Node's fetch, `undici.request`) to the newer one, and undici converts it back
   // before the socket, parsing and re-encoding every response's headers on the way. Measured on
   // the chain benchmark, that round trip cost more than the whole passport decision.
+  // `compose` is the peer's own: the previous dispatcher may come from Node's bundled undici (6
+  // in Node 20 and 22, 8 in Node 26), whose `compose` would hand the peer's interceptors handlers
+  // in an interface they do not take (undici 7's interceptors expect its `compose` to convert).
+  const compose = undici.Dispatcher.prototype.compose;
   const installed = new Proxy(previous, {
-    get: (target, key) => (key === 'dispatch' ? dispatch : Reflect.get(target, key)),
+    get: (target, key) =>
+      key === 'dispatch' ? dispatch : key === 'compose' ? compose : Reflect.get(target, key),
   });
   undici.setGlobalDispatcher(installed);
 
@@ -85,8 +122,51 @@ export function installGlobalFetchPropagation<T extends object = PassportFields>
     active = false;
     registry.delete(installed);
     const globals = globalThis as unknown as Record<symbol, unknown>;
-    if (globals[GLOBAL_DISPATCHER] === installed) restoreGlobalDispatchers(saved);
+    // undici 8 keeps `installed` in the newer slot (a wrapper of it in the older), undici 7 in both.
+    if (globals[GLOBAL_DISPATCHER_V2] === installed || globals[GLOBAL_DISPATCHER] === installed) {
+      restoreGlobalDispatchers(saved);
+    }
   };
   registry.set(installed, { relay, uninstall });
   return uninstall;
+}
+
+function checkUndici(options: GlobalFetchPropagationOptions): UndiciGlobals {
+  if (typeof options !== 'object' || options === null) {
+    throw new PassportError(
+      'ERR_PASSPORT_OPTIONS',
+      'installGlobalFetchPropagation(relay, options): options must be an object, e.g. { undici }.',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'undici') {
+      throw new PassportError(
+        'ERR_PASSPORT_OPTIONS',
+        `installGlobalFetchPropagation: unknown option "${key}"; the only option is "undici".`,
+      );
+    }
+  }
+  const given = options.undici;
+  if (given === undefined) return loadUndici();
+  if (
+    typeof given?.getGlobalDispatcher !== 'function' ||
+    typeof given.setGlobalDispatcher !== 'function' ||
+    typeof given.Dispatcher?.prototype?.compose !== 'function'
+  ) {
+    throw new PassportError(
+      'ERR_PASSPORT_OPTIONS',
+      'installGlobalFetchPropagation: "undici" must be the undici 7 or 8 module: import * as undici from \'undici\'.',
+    );
+  }
+  return given;
+}
+
+/**
+ * Whether `dispatcher` takes only undici's older handler interface. In a supported setup that is
+ * Node 20 or 22's own undici 6 dispatcher: one that is not the peer's, in a Node whose fetch is
+ * undici 6. (A dispatcher of another npm undici 7 copy takes both interfaces: converting for it is
+ * harmless.)
+ */
+function takesOnlyOlderHandlers(dispatcher: Dispatcher, undici: UndiciGlobals): boolean {
+  return !(dispatcher instanceof undici.Dispatcher) && bundledUndiciMajor() < 7;
 }

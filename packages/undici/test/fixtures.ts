@@ -5,17 +5,10 @@ import {
   recordingServerPerTest,
   runAsCaller,
 } from '@passport-relay/testing';
-import {
-  Agent,
-  type Dispatcher,
-  getGlobalDispatcher,
-  Pool,
-  setGlobalDispatcher,
-  fetch as undiciFetch,
-  request as undiciRequest,
-} from 'undici';
+import type { Dispatcher } from 'undici';
 import { afterEach, beforeEach } from 'vitest';
 import { installGlobalFetchPropagation, passportInterceptor } from '../src/index.js';
+import { saveGlobalDispatchers, type Undici } from './undici-versions.js';
 
 /** The allowlist every test relay uses: 127.0.0.1 only, so a server on 127.0.0.2 is off the list. */
 export const ALLOWED_HOST = '127.0.0.1';
@@ -70,34 +63,36 @@ export interface ClientCase {
 }
 
 /**
- * Make an undici-7 `Agent` with a connection limit the global dispatcher (so 1,000 concurrent calls
- * queue, the case where reading the context late crosses passports), install propagation, and put
- * everything back on close.
+ * Make an `Agent` of `undici` with a connection limit the global dispatcher (so 1,000 concurrent
+ * calls queue, the case where reading the context late crosses passports), install propagation
+ * through that undici, and put everything back on close.
  */
 function globalClient(
+  undici: Undici,
   relay: Relay,
   send: (url: string, headers: Headers | undefined) => Promise<number>,
 ): Client {
-  const saved = getGlobalDispatcher();
-  const agent = new Agent({ connections: 8 });
-  setGlobalDispatcher(agent);
-  const uninstall = installGlobalFetchPropagation(relay);
+  const restore = saveGlobalDispatchers();
+  const agent = new undici.Agent({ connections: 8 });
+  undici.setGlobalDispatcher(agent);
+  const uninstall = installGlobalFetchPropagation(relay, { undici });
   return {
     send: (url, headers) => send(url, headers),
     async close() {
       uninstall();
-      setGlobalDispatcher(saved);
+      restore();
       await agent.close();
     },
   };
 }
 
 async function requestWith(
+  undici: Undici,
   url: string,
   headers: Headers | undefined,
   dispatcher?: Dispatcher,
 ): Promise<number> {
-  const response = await undiciRequest(url, {
+  const response = await undici.request(url, {
     ...(headers === undefined ? {} : { headers: headers as Record<string, string> }),
     ...(dispatcher === undefined ? {} : { dispatcher }),
   });
@@ -105,13 +100,14 @@ async function requestWith(
   return response.statusCode;
 }
 
-export const CLIENTS: readonly ClientCase[] = [
+/** The clients of one undici major (and Node's built-in fetch, through that undici's global install). */
+export const clientsFor = (undici: Undici): readonly ClientCase[] => [
   {
     name: 'global fetch (Node built-in)',
     global: true,
     followsRedirects: true,
     setup: (relay) =>
-      globalClient(relay, async (url, headers) => {
+      globalClient(undici, relay, async (url, headers) => {
         const response = await fetch(
           url,
           headers === undefined ? {} : { headers: headers as Record<string, string> },
@@ -125,8 +121,8 @@ export const CLIENTS: readonly ClientCase[] = [
     global: true,
     followsRedirects: true,
     setup: (relay) =>
-      globalClient(relay, async (url, headers) => {
-        const response = await undiciFetch(
+      globalClient(undici, relay, async (url, headers) => {
+        const response = await undici.fetch(
           url,
           headers === undefined ? {} : { headers: headers as Record<string, string> },
         );
@@ -138,7 +134,35 @@ export const CLIENTS: readonly ClientCase[] = [
     name: 'undici.request',
     global: true,
     followsRedirects: false,
-    setup: (relay) => globalClient(relay, (url, headers) => requestWith(url, headers)),
+    setup: (relay) =>
+      globalClient(undici, relay, (url, headers) => requestWith(undici, url, headers)),
+  },
+  {
+    name: 'Node built-in fetch with { dispatcher } composed with passportInterceptor',
+    global: false,
+    followsRedirects: true,
+    setup(relay) {
+      const agent = new undici.Agent({ connections: 2 });
+      const composed = agent.compose(passportInterceptor(relay));
+      // As the README says: Node 20 to 24's fetch makes handlers of undici's older interface, which
+      // an undici 8 Agent no longer takes; undici 8's Dispatcher1Wrapper converts them.
+      const { Dispatcher1Wrapper } = undici as unknown as {
+        Dispatcher1Wrapper?: new (dispatcher: Dispatcher) => Dispatcher;
+      };
+      const dispatcher =
+        Dispatcher1Wrapper === undefined ? composed : new Dispatcher1Wrapper(composed);
+      return {
+        async send(url, headers) {
+          const response = await fetch(url, {
+            ...(headers === undefined ? {} : { headers: headers as Record<string, string> }),
+            dispatcher,
+          } as unknown as RequestInit);
+          await response.text();
+          return response.status;
+        },
+        close: () => agent.close(),
+      };
+    },
   },
   {
     name: 'undici Pool (connections: 1)',
@@ -146,18 +170,18 @@ export const CLIENTS: readonly ClientCase[] = [
     followsRedirects: false,
     setup(relay) {
       // A Pool serves one origin: one composed Pool per origin, as an app would hold them.
-      const pools = new Map<string, { pool: Pool; dispatcher: Dispatcher }>();
+      const pools = new Map<string, { pool: Dispatcher; dispatcher: Dispatcher }>();
       const interceptor = passportInterceptor(relay);
       return {
         send(url, headers) {
           const origin = new URL(url).origin;
           let entry = pools.get(origin);
           if (entry === undefined) {
-            const pool = new Pool(origin, { connections: 1 });
+            const pool = new undici.Pool(origin, { connections: 1 });
             entry = { pool, dispatcher: pool.compose(interceptor) };
             pools.set(origin, entry);
           }
-          return requestWith(url, headers, entry.dispatcher);
+          return requestWith(undici, url, headers, entry.dispatcher);
         },
         async close() {
           await Promise.all([...pools.values()].map(({ pool }) => pool.close()));
@@ -170,10 +194,10 @@ export const CLIENTS: readonly ClientCase[] = [
     global: false,
     followsRedirects: false,
     setup(relay) {
-      const agent = new Agent({ connections: 2 });
+      const agent = new undici.Agent({ connections: 2 });
       const dispatcher = agent.compose(passportInterceptor(relay));
       return {
-        send: (url, headers) => requestWith(url, headers, dispatcher),
+        send: (url, headers) => requestWith(undici, url, headers, dispatcher),
         close: () => agent.close(),
       };
     },

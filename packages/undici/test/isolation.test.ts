@@ -1,7 +1,8 @@
 import type { Relay } from '@passport-relay/core';
 import { rawHeaderValues } from '@passport-relay/testing';
 import { describe, expect, it } from 'vitest';
-import { asCaller, CLIENTS, type Client, clientPerTest, type Servers } from './fixtures.js';
+import { asCaller, type Client, clientPerTest, clientsFor, type Servers } from './fixtures.js';
+import { describeEachUndici } from './undici-versions.js';
 
 const CALLS = 1_000;
 
@@ -43,36 +44,42 @@ function crossings(servers: Servers, tokens: readonly string[], pathPrefix: stri
   return { received: seen.size, crossed, missing };
 }
 
-describe.each(CLIENTS)('$name under concurrency', (clientCase) => {
-  const fixture = clientPerTest(clientCase);
-
-  it(`carries each of ${CALLS} concurrent callers' own passport and forwarded headers, zero crossed`, async () => {
-    const { servers, relay, client } = fixture;
-    const origin = servers.allowed.origin;
-    const tokens = await concurrentCalls(relay, client, CALLS, (i) => `${origin}/r/${i}`);
-    expect(crossings(servers, tokens, '/r/')).toEqual({ received: CALLS, crossed: 0, missing: 0 });
-  }, 60_000);
-});
-
-describe.each(CLIENTS.filter((clientCase) => clientCase.followsRedirects))(
-  '$name following redirects under concurrency',
-  (clientCase) => {
+describeEachUndici(({ undici }) => {
+  describe.each(clientsFor(undici))('$name under concurrency', (clientCase) => {
     const fixture = clientPerTest(clientCase);
 
-    it('carries each caller’s own passport on every hop, zero crossed', async () => {
+    it(`carries each of ${CALLS} concurrent callers' own passport and forwarded headers, zero crossed`, async () => {
       const { servers, relay, client } = fixture;
       const origin = servers.allowed.origin;
-      const tokens = await concurrentCalls(
-        relay,
-        client,
-        300,
-        (i) => `${origin}/redirect?to=${encodeURIComponent(`${origin}/landed/${i}`)}`,
-      );
-      expect(crossings(servers, tokens, '/landed/')).toEqual({
-        received: 300,
+      const tokens = await concurrentCalls(relay, client, CALLS, (i) => `${origin}/r/${i}`);
+      expect(crossings(servers, tokens, '/r/')).toEqual({
+        received: CALLS,
         crossed: 0,
         missing: 0,
       });
     }, 60_000);
-  },
-);
+  });
+
+  describe.each(clientsFor(undici).filter((clientCase) => clientCase.followsRedirects))(
+    '$name following redirects under concurrency',
+    (clientCase) => {
+      const fixture = clientPerTest(clientCase);
+
+      it('carries each caller’s own passport on every hop, zero crossed', async () => {
+        const { servers, relay, client } = fixture;
+        const origin = servers.allowed.origin;
+        const tokens = await concurrentCalls(
+          relay,
+          client,
+          300,
+          (i) => `${origin}/redirect?to=${encodeURIComponent(`${origin}/landed/${i}`)}`,
+        );
+        expect(crossings(servers, tokens, '/landed/')).toEqual({
+          received: 300,
+          crossed: 0,
+          missing: 0,
+        });
+      }, 60_000);
+    },
+  );
+});

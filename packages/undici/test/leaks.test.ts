@@ -1,44 +1,10 @@
 import type { Relay } from '@passport-relay/core';
 import { createTestRelay, rawHeaderValues } from '@passport-relay/testing';
-import {
-  Agent,
-  type Dispatcher,
-  getGlobalDispatcher,
-  interceptors,
-  request,
-  setGlobalDispatcher,
-} from 'undici';
+import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { passportInterceptor } from '../src/index.js';
-import { asCaller, CLIENTS, clientPerTest } from './fixtures.js';
-
-describe.each(CLIENTS)('$name: where the passport goes', (clientCase) => {
-  const fixture = clientPerTest(clientCase);
-
-  it('sends the passport and forwarded headers to a host on the list, once', async () => {
-    const { servers, relay, client, token } = fixture;
-    await asCaller(relay, token, 'req-1', () => client.send(`${servers.allowed.origin}/on-list`));
-    const { rawHeaders } = servers.allowed.receivedAt('/on-list');
-    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([token]);
-    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual(['req-1']);
-  });
-
-  it('sends nothing to a host off the list', async () => {
-    const { servers, relay, client, token } = fixture;
-    await asCaller(relay, token, 'req-1', () => client.send(`${servers.offList.origin}/off-list`));
-    const { rawHeaders } = servers.offList.receivedAt('/off-list');
-    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
-    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
-  });
-
-  it('sends nothing outside a caller’s context', async () => {
-    const { servers, client } = fixture;
-    await client.send(`${servers.allowed.origin}/no-context`);
-    const { rawHeaders } = servers.allowed.receivedAt('/no-context');
-    expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
-    expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
-  });
-});
+import { asCaller, clientPerTest, clientsFor } from './fixtures.js';
+import { describeEachUndici, saveGlobalDispatchers, type Undici } from './undici-versions.js';
 
 /** A client that follows redirects, built the way the README tells users to. */
 interface RedirectCase {
@@ -46,21 +12,23 @@ interface RedirectCase {
   setup(relay: Relay): { send(url: string): Promise<number>; close(): Promise<void> };
 }
 
-const REDIRECT_CLIENTS: readonly RedirectCase[] = [
+const redirectClientsFor = (undici: Undici): readonly RedirectCase[] => [
   // fetch follows redirects itself and dispatches every hop through the global dispatcher.
-  ...CLIENTS.filter((clientCase) => clientCase.followsRedirects),
+  ...clientsFor(undici).filter((clientCase) => clientCase.followsRedirects),
   {
     name: 'undici.request, interceptors.redirect composed onto the global dispatcher after install',
     setup(relay) {
-      const client = CLIENTS.find((clientCase) => clientCase.name === 'undici.request')!.setup(
-        relay,
+      const client = clientsFor(undici)
+        .find((clientCase) => clientCase.name === 'undici.request')!
+        .setup(relay);
+      const restore = saveGlobalDispatchers();
+      undici.setGlobalDispatcher(
+        undici.getGlobalDispatcher().compose(undici.interceptors.redirect({ maxRedirections: 3 })),
       );
-      const withPassport = getGlobalDispatcher();
-      setGlobalDispatcher(withPassport.compose(interceptors.redirect({ maxRedirections: 3 })));
       return {
         send: (url) => client.send(url),
         async close() {
-          setGlobalDispatcher(withPassport);
+          restore();
           await client.close();
         },
       };
@@ -69,14 +37,14 @@ const REDIRECT_CLIENTS: readonly RedirectCase[] = [
   {
     name: 'undici Agent composed (passportInterceptor, interceptors.redirect)',
     setup(relay) {
-      const agent = new Agent({ connections: 2 });
+      const agent = new undici.Agent({ connections: 2 });
       const dispatcher: Dispatcher = agent.compose(
         passportInterceptor(relay),
-        interceptors.redirect({ maxRedirections: 3 }),
+        undici.interceptors.redirect({ maxRedirections: 3 }),
       );
       return {
         async send(url) {
-          const response = await request(url, { dispatcher });
+          const response = await undici.request(url, { dispatcher });
           await response.body.text();
           return response.statusCode;
         },
@@ -86,34 +54,66 @@ const REDIRECT_CLIENTS: readonly RedirectCase[] = [
   },
 ];
 
-describe.each(REDIRECT_CLIENTS)('$name: redirects', (redirectCase) => {
-  const fixture = clientPerTest(redirectCase);
+describeEachUndici(({ undici }) => {
+  describe.each(clientsFor(undici))('$name: where the passport goes', (clientCase) => {
+    const fixture = clientPerTest(clientCase);
 
-  it('drops the passport when a host on the list redirects off the list', async () => {
-    const { servers, relay, client, token } = fixture;
-    const target = `${servers.offList.origin}/landed`;
-    const first = `/redirect?to=${encodeURIComponent(target)}`;
-    const status = await asCaller(relay, token, 'req-1', () =>
-      client.send(`${servers.allowed.origin}${first}`),
-    );
-    expect(status).toBe(200);
-    expect(rawHeaderValues(servers.allowed.receivedAt(first).rawHeaders, 'passport')).toEqual([
-      token,
-    ]);
-    const landed = servers.offList.receivedAt('/landed').rawHeaders;
-    expect(rawHeaderValues(landed, 'passport')).toEqual([]);
-    expect(rawHeaderValues(landed, 'x-request-id')).toEqual([]);
+    it('sends the passport and forwarded headers to a host on the list, once', async () => {
+      const { servers, relay, client, token } = fixture;
+      await asCaller(relay, token, 'req-1', () => client.send(`${servers.allowed.origin}/on-list`));
+      const { rawHeaders } = servers.allowed.receivedAt('/on-list');
+      expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([token]);
+      expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual(['req-1']);
+    });
+
+    it('sends nothing to a host off the list', async () => {
+      const { servers, relay, client, token } = fixture;
+      await asCaller(relay, token, 'req-1', () =>
+        client.send(`${servers.offList.origin}/off-list`),
+      );
+      const { rawHeaders } = servers.offList.receivedAt('/off-list');
+      expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
+      expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
+    });
+
+    it('sends nothing outside a caller’s context', async () => {
+      const { servers, client } = fixture;
+      await client.send(`${servers.allowed.origin}/no-context`);
+      const { rawHeaders } = servers.allowed.receivedAt('/no-context');
+      expect(rawHeaderValues(rawHeaders, 'passport')).toEqual([]);
+      expect(rawHeaderValues(rawHeaders, 'x-request-id')).toEqual([]);
+    });
   });
 
-  it('keeps the passport on a redirect between hosts on the list', async () => {
-    const { servers, relay, client, token } = fixture;
-    const target = `${servers.allowed.origin}/landed`;
-    await asCaller(relay, token, 'req-1', () =>
-      client.send(`${servers.allowed.origin}/redirect?to=${encodeURIComponent(target)}`),
-    );
-    expect(rawHeaderValues(servers.allowed.receivedAt('/landed').rawHeaders, 'passport')).toEqual([
-      token,
-    ]);
+  describe.each(redirectClientsFor(undici))('$name: redirects', (redirectCase) => {
+    const fixture = clientPerTest(redirectCase);
+
+    it('drops the passport when a host on the list redirects off the list', async () => {
+      const { servers, relay, client, token } = fixture;
+      const target = `${servers.offList.origin}/landed`;
+      const first = `/redirect?to=${encodeURIComponent(target)}`;
+      const status = await asCaller(relay, token, 'req-1', () =>
+        client.send(`${servers.allowed.origin}${first}`),
+      );
+      expect(status).toBe(200);
+      expect(rawHeaderValues(servers.allowed.receivedAt(first).rawHeaders, 'passport')).toEqual([
+        token,
+      ]);
+      const landed = servers.offList.receivedAt('/landed').rawHeaders;
+      expect(rawHeaderValues(landed, 'passport')).toEqual([]);
+      expect(rawHeaderValues(landed, 'x-request-id')).toEqual([]);
+    });
+
+    it('keeps the passport on a redirect between hosts on the list', async () => {
+      const { servers, relay, client, token } = fixture;
+      const target = `${servers.allowed.origin}/landed`;
+      await asCaller(relay, token, 'req-1', () =>
+        client.send(`${servers.allowed.origin}/redirect?to=${encodeURIComponent(target)}`),
+      );
+      expect(rawHeaderValues(servers.allowed.receivedAt('/landed').rawHeaders, 'passport')).toEqual(
+        [token],
+      );
+    });
   });
 });
 

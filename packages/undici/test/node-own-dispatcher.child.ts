@@ -1,5 +1,5 @@
 // Run in a fresh process by install.test.ts: Node's built-in fetch runs before undici is loaded, so
-// the global dispatcher is the one Node 20 creates itself (its bundled undici 6). Prints JSON.
+// the global dispatcher is the one Node creates itself (its bundled undici). Prints JSON.
 import { createTestRelay, startRecordingServer } from '@passport-relay/testing';
 
 const server = await startRecordingServer();

@@ -12,11 +12,29 @@ interface DispatchOptions {
   readonly [option: string]: unknown;
 }
 
-/** Where undici (Node's bundled copy and npm's) keeps the global dispatcher. */
+/**
+ * The global dispatcher slots. undici 6 and 7 (Node 20 to 24's fetch, npm undici 7) read the older
+ * one; undici 8 (Node 26's fetch, npm undici 8) reads only the newer one, and keeps in the older a
+ * wrapper that converts older-interface handlers for it.
+ */
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+const GLOBAL_DISPATCHER_V2 = Symbol.for('undici.globalDispatcher.2');
 
-function globalDispatcher(): FetchDispatcher | undefined {
-  return (globalThis as { [GLOBAL_DISPATCHER]?: FetchDispatcher })[GLOBAL_DISPATCHER];
+type Slots = { [GLOBAL_DISPATCHER]?: FetchDispatcher; [GLOBAL_DISPATCHER_V2]?: FetchDispatcher };
+
+/**
+ * The dispatcher the calling `fetch` would have used without ours, told by the handler it passes:
+ * undici 8 makes handlers of the newer interface (`onRequestStart`) and reads the newer slot;
+ * undici 6 and 7 make older-interface handlers and read the older slot, which holds a dispatcher
+ * that takes them in every combination (undici 6 or 7's own, or undici 8's wrapper).
+ */
+function globalDispatcher(handler: unknown): FetchDispatcher | undefined {
+  const slots = globalThis as Slots;
+  const newer =
+    typeof (handler as { onRequestStart?: unknown } | null)?.onRequestStart === 'function';
+  return newer
+    ? (slots[GLOBAL_DISPATCHER_V2] ?? slots[GLOBAL_DISPATCHER])
+    : slots[GLOBAL_DISPATCHER];
 }
 
 function hostnameOf(origin: DispatchOptions['origin']): string {
@@ -68,8 +86,8 @@ export function hopDispatcher(
   dispatcher: FetchDispatcher | undefined,
 ): FetchDispatcher {
   let hops = 0;
-  function target(): FetchDispatcher {
-    const resolved = dispatcher ?? globalDispatcher();
+  function target(handler: unknown): FetchDispatcher {
+    const resolved = dispatcher ?? globalDispatcher(handler);
     if (resolved === undefined) {
       throw new Error(
         'passport-relay: no undici dispatcher to send through; pass fetchOptions.dispatcher or use Node’s global fetch.',
@@ -79,12 +97,13 @@ export function hopDispatcher(
   }
   return {
     get isMockActive() {
-      return (dispatcher ?? globalDispatcher())?.isMockActive;
+      const slots = globalThis as Slots;
+      return (dispatcher ?? slots[GLOBAL_DISPATCHER_V2] ?? slots[GLOBAL_DISPATCHER])?.isMockActive;
     },
     dispatch(options, handler) {
       const redirected = hops++ > 0;
       const headers = hopHeaders(policy, hostnameOf(options.origin), options.headers, redirected);
-      return target().dispatch(
+      return target(handler).dispatch(
         headers === options.headers ? options : { ...options, headers },
         handler,
       );
