@@ -15,8 +15,12 @@ const inFolder = (folder) =>
   readdirSync(join(root, folder), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => join(root, folder, entry.name));
-const projects = [...inFolder('packages'), ...inFolder('examples'), join(root, 'test'), join(root, 'bench')]
-  .filter((dir) => existsSync(join(dir, 'tsconfig.json')));
+const projects = [
+  ...inFolder('packages'),
+  ...inFolder('examples'),
+  join(root, 'test'),
+  join(root, 'bench'),
+].filter((dir) => existsSync(join(dir, 'tsconfig.json')));
 
 function check(compiler, dir) {
   return new Promise((done) => {
@@ -33,7 +37,8 @@ const results = [];
 const queue = [...projects];
 await Promise.all(
   [0, 1].map(async () => {
-    for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) results.push(await check(tsc7, dir));
+    for (let dir = queue.shift(); dir !== undefined; dir = queue.shift())
+      results.push(await check(tsc7, dir));
   }),
 );
 const consumer = join(root, 'peers', 'types-consumer');

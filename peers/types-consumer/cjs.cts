@@ -15,4 +15,21 @@ import nest = require('@passport-relay/nest');
 import otel = require('@passport-relay/otel');
 import testing = require('@passport-relay/testing');
 import undici = require('@passport-relay/undici');
-export type All = [typeof axios, typeof core, typeof doctor, typeof express, typeof fastify, typeof gateway, typeof grpc, typeof hono, typeof http, typeof istio, typeof koa, typeof logging, typeof nest, typeof otel, typeof testing, typeof undici];
+export type All = [
+  typeof axios,
+  typeof core,
+  typeof doctor,
+  typeof express,
+  typeof fastify,
+  typeof gateway,
+  typeof grpc,
+  typeof hono,
+  typeof http,
+  typeof istio,
+  typeof koa,
+  typeof logging,
+  typeof nest,
+  typeof otel,
+  typeof testing,
+  typeof undici,
+];

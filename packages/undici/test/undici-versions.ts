@@ -12,13 +12,12 @@ export interface UndiciUnderTest {
 }
 
 const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
-/** undici 8 declares `engines.node >= 22.19` (and is only installed by `pnpm install` on such a Node). */
+/** undici 8 declares `engines.node >= 22.19`: on an older Node its suites are skipped, saying so. */
 const RUNS_UNDICI_8 = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 19);
 
 /**
- * undici 8, from the test-only workspace package that holds it as an optional dependency (so that
- * `pnpm install` on Node 20 skips it instead of failing). On a Node that runs it, a missing copy
- * fails the suite: it is never skipped silently.
+ * undici 8, from the test-only workspace package peers/undici-8. On a Node that runs it, a missing
+ * copy fails the suite: it is never skipped silently.
  */
 function loadUndici8(): Undici | undefined {
   if (!RUNS_UNDICI_8) return undefined;
@@ -27,10 +26,9 @@ function loadUndici8(): Undici | undefined {
   try {
     return createRequire(peer)('undici') as Undici;
   } catch (cause) {
-    throw new Error(
-      `undici 8 is not installed (peers/undici-8 holds it): run \`pnpm install\`.`,
-      { cause },
-    );
+    throw new Error(`undici 8 is not installed (peers/undici-8 holds it): run \`pnpm install\`.`, {
+      cause,
+    });
   }
 }
 
