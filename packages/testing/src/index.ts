@@ -1,3 +1,11 @@
+export {
+  type BrokerServer,
+  freeLoopbackPort,
+  requireBinary,
+  startNatsServer,
+  startRabbitMqServer,
+  startRedisServer,
+} from './brokers/index.js';
 export { type Closable, closeAll } from './close-all.js';
 export {
   type ForgedPassport,
