@@ -1,5 +1,5 @@
-import { badOption } from './errors.js';
-import type { HeaderCarrier, Relay } from './relay.js';
+import { badOption, refuse } from './errors.js';
+import type { Relay } from './relay.js';
 import type { RelayContext } from './relay-context.js';
 
 /**
@@ -87,25 +87,37 @@ export function messageConsumePolicy(
 
 /**
  * The consumer's inbound decision for one message: verify the passport in `carrier` (message
- * headers, job data, CloudEvent extensions) under `policy`. Returns the context to run the
- * handler in; throws a `PassportError` on refusal.
+ * headers, job data, CloudEvent extensions: any object, values untrusted) under `policy`. Returns
+ * the context to run the handler in; throws a `PassportError` on refusal.
+ *
+ * Only the passport and forwarded header names are read. A passport value that is not a string
+ * (nor a Buffer, nor a list of strings, which counts as duplicates) is refused as malformed, so a
+ * job's JSON can never smuggle an object where a token belongs.
  *
  * @example
  * ```ts
  * const policy = messageConsumePolicy();
- * const context = extractFromMessage(relay, headersOf(message), policy);
- * await relay.runWith(context, () => handler(message));
+ * const context = extractFromMessage(relay, job.data, policy);
+ * await relay.runWith(context, () => handler(job));
  * ```
  */
 export function extractFromMessage<T extends object>(
   relay: Relay<T>,
-  carrier: HeaderCarrier,
+  carrier: Readonly<Record<string, unknown>>,
   policy: MessageConsumePolicy,
 ): RelayContext<T> {
-  return relay.extract(carrier, {
-    required: policy.required,
-    checkTimeAt: policy.checkTimeAt,
-  });
+  const headers: Record<string, string | readonly string[] | Buffer> = Object.create(null);
+  for (const name of [relay.header, ...relay.forwardHeaders]) {
+    const value = typeof carrier === 'object' && carrier !== null ? carrier[name] : undefined;
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string' || Buffer.isBuffer(value)) headers[name] = value;
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+      headers[name] = value as string[];
+    } else if (name === relay.header) {
+      throw refuse('ERR_PASSPORT_MALFORMED', `The message's "${name}" value is not a string.`);
+    }
+  }
+  return relay.extract(headers, { required: policy.required, checkTimeAt: policy.checkTimeAt });
 }
 
 /**

@@ -108,6 +108,18 @@ describe('messageConsumePolicy', () => {
     );
   });
 
+  it('refuses a passport value that is not a string, e.g. an object in job data', () => {
+    const { relay } = relayWithKey();
+    for (const value of [{ toString: () => 'x' }, 42, ['a', 1], true]) {
+      expect(() => extractFromMessage(relay, { passport: value }, messageConsumePolicy())).toThrow(
+        expect.objectContaining({ code: 'ERR_PASSPORT_MALFORMED' }),
+      );
+    }
+    expect(() =>
+      extractFromMessage(relay, { passport: ['a', 'b'] }, messageConsumePolicy()),
+    ).toThrow(expect.objectContaining({ code: 'ERR_PASSPORT_DUPLICATE' }));
+  });
+
   it('refuses a message without a passport unless told otherwise', () => {
     const { relay } = relayWithKey();
     expect(() => extractFromMessage(relay, {}, messageConsumePolicy())).toThrow(
