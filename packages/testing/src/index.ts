@@ -1,3 +1,4 @@
+export { type AgedPassportOptions, agedPassport } from './aged-passport.js';
 export {
   type BrokerServer,
   freeLoopbackPort,
