@@ -5,6 +5,7 @@ import {
   type BrokerServer,
   createTestRelay,
   startRedisServer,
+  type TestRelay,
 } from '@passport-relay/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -133,7 +134,7 @@ describe('a job carries the passport of the code that added it', () => {
 });
 
 describe('the worker refuses a bad passport: the job fails once, typed, and the processor never runs', () => {
-  const cases: [string, (test: ReturnType<typeof createTestRelay>) => unknown, string][] = [
+  const cases: [string, (test: TestRelay) => unknown, string][] = [
     [
       'signed by another key',
       () => createTestRelay().relay.issue({ sub: 'mallory' }),
