@@ -147,6 +147,7 @@ describe('a refused request gets an error reply; the handler never runs; the sub
     );
     const bad = await nc.request(subject, text.encode('x'), {
       headers: withHeaders(makeHeaders(test)),
+      timeout: 5000,
     });
     expect(bad.data.length).toBe(0);
     expect(bad.headers?.get(NATS_SERVICE_ERROR_CODE)).toBe(status);
