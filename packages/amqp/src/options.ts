@@ -7,7 +7,13 @@ import {
 } from '@passport-relay/core';
 import type { ConsumeMessage, Options } from 'amqplib';
 
-/** Options of {@link installChannelPassport}. */
+/**
+ * Options of {@link installChannelPassport}.
+ * @example
+ * ```ts
+ * const options: ChannelPassportOptions = { propagateTo: ['exchange:orders/order.*', 'queue:emails'] };
+ * ```
+ */
 export interface ChannelPassportOptions {
   /**
    * Where published messages may carry the passport. Required; everything not listed is denied.
@@ -21,7 +27,13 @@ export interface ChannelPassportOptions {
   readonly propagateTo: readonly string[];
 }
 
-/** Options of {@link consumeWithPassport}: the consume-time policy and the consumer's own. */
+/**
+ * Options of {@link consumeWithPassport}: the consume-time policy and the consumer's own.
+ * @example
+ * ```ts
+ * const options: ConsumeWithPassportOptions = { maxMessageAgeSeconds: 600, consume: { exclusive: true } };
+ * ```
+ */
 export interface ConsumeWithPassportOptions extends MessageConsumePolicyOptions {
   /** amqplib's consume options. `noAck` cannot be true: a refused message is rejected. */
   readonly consume?: Omit<Options.Consume, 'noAck'>;
@@ -32,14 +44,27 @@ export interface ConsumeWithPassportOptions extends MessageConsumePolicyOptions 
   readonly onRefused?: (error: PassportError, message: ConsumeMessage) => void;
 }
 
-/** A compiled `propagateTo`: one decision per exchange and routing key. */
+/**
+ * A compiled `propagateTo`: one decision per exchange and routing key.
+ * @example
+ * ```ts
+ * resolveChannelOptions({ propagateTo: ['exchange:orders'] }).allows('orders', 'order.created'); // true
+ * ```
+ */
 export interface ExchangePolicy {
   allows(exchange: string, routingKey: string): boolean;
 }
 
 const PATTERN = /^(exchange|queue):([^/]+)(?:\/(.+))?$/;
 
-/** Check the producer options once (one function, so core's adapter kit can replace it). */
+/**
+ * Check the producer options once (one function, so core's adapter kit can replace it).
+ * @example
+ * ```ts
+ * const policy = resolveChannelOptions({ propagateTo: ['queue:emails'] });
+ * policy.allows('', 'emails'); // true: sendToQueue('emails')
+ * ```
+ */
 export function resolveChannelOptions(options: ChannelPassportOptions | undefined): ExchangePolicy {
   const where = 'installChannelPassport';
   if (typeof options !== 'object' || options === null || !Array.isArray(options.propagateTo)) {
@@ -85,7 +110,13 @@ export function resolveChannelOptions(options: ChannelPassportOptions | undefine
   });
 }
 
-/** Check the consumer options once. */
+/**
+ * Check the consumer options once.
+ * @example
+ * ```ts
+ * resolveConsumeOptions({ required: false }).policy.required; // false
+ * ```
+ */
 export function resolveConsumeOptions(options: ConsumeWithPassportOptions | undefined): {
   readonly policy: MessageConsumePolicy;
   readonly consume: Options.Consume;

@@ -7,7 +7,13 @@ import {
   PassportError,
 } from '@passport-relay/core';
 
-/** Options of {@link installQueuePassport}. */
+/**
+ * Options of {@link installQueuePassport}.
+ * @example
+ * ```ts
+ * const options: QueuePassportOptions = { propagateTo: ['emails', 'billing.*'] };
+ * ```
+ */
 export interface QueuePassportOptions {
   /**
    * Queue names whose jobs may carry the passport: exact names, `*` for one dot-separated segment,
@@ -18,10 +24,23 @@ export interface QueuePassportOptions {
   readonly propagateTo: readonly string[];
 }
 
-/** Options of {@link passportProcessor}: the consume-time policy. */
+/**
+ * Options of {@link passportProcessor}: the consume-time policy.
+ * @example
+ * ```ts
+ * const options: PassportProcessorOptions = { maxMessageAgeSeconds: 600 };
+ * ```
+ */
 export interface PassportProcessorOptions extends MessageConsumePolicyOptions {}
 
-/** Check the producer options once (one function, so core's adapter kit can replace it). */
+/**
+ * Check the producer options once (one function, so core's adapter kit can replace it).
+ * @example
+ * ```ts
+ * const policy = resolveQueueOptions({ propagateTo: ['emails'] });
+ * policy.allows('emails'); // true
+ * ```
+ */
 export function resolveQueueOptions(options: QueuePassportOptions | undefined): NamePolicy {
   if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
     throw new PassportError(
@@ -40,7 +59,13 @@ export function resolveQueueOptions(options: QueuePassportOptions | undefined): 
   return compileNamePolicy(options.propagateTo, 'installQueuePassport: propagateTo');
 }
 
-/** Check the worker options once. */
+/**
+ * Check the worker options once.
+ * @example
+ * ```ts
+ * resolveProcessorOptions({ maxMessageAgeSeconds: 600 }).maxMessageAgeSeconds; // 600
+ * ```
+ */
 export function resolveProcessorOptions(
   options: PassportProcessorOptions | undefined,
 ): MessageConsumePolicy {

@@ -8,7 +8,13 @@ import type { Job } from 'bullmq';
 import { type PassportProcessorOptions, resolveProcessorOptions } from './options.js';
 import { PassportJobRefusedError } from './refused-error.js';
 
-/** A BullMQ processor: what `new Worker(name, processor)` takes. */
+/**
+ * A BullMQ processor: what `new Worker(name, processor)` takes.
+ * @example
+ * ```ts
+ * const processor: JobProcessor = async (job) => job.data;
+ * ```
+ */
 export type JobProcessor<J extends Job = Job, R = unknown> = (
   job: J,
   token?: string,

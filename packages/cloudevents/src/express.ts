@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Relay } from '@passport-relay/core';
 import { type CloudEventHandler, type CloudEventSinkOptions, cloudEventSink } from './sink.js';
 
-/** Options of {@link expressCloudEventSink}. */
+/**
+ * Options of {@link expressCloudEventSink}.
+ * @example
+ * ```ts
+ * const options: ExpressCloudEventSinkOptions = { maxBodyBytes: 65_536 };
+ * ```
+ */
 export interface ExpressCloudEventSinkOptions extends CloudEventSinkOptions {
   /**
    * Largest request body read, in bytes, when no body parser ran before; larger is refused (413).

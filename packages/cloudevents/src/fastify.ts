@@ -2,7 +2,13 @@ import type { Relay } from '@passport-relay/core';
 import type { FastifyInstance } from 'fastify';
 import { type CloudEventHandler, type CloudEventSinkOptions, cloudEventSink } from './sink.js';
 
-/** Options of {@link registerCloudEventSink}. */
+/**
+ * Options of {@link registerCloudEventSink}.
+ * @example
+ * ```ts
+ * const options: FastifyCloudEventSinkOptions = { path: '/events' };
+ * ```
+ */
 export interface FastifyCloudEventSinkOptions extends CloudEventSinkOptions {
   /** @default "/" (where Knative delivers) */
   readonly path?: string;

@@ -11,10 +11,22 @@ import {
 import { CloudEvent, type CloudEventV1, HTTP, type Message } from 'cloudevents';
 import { passportFromEvent } from './passport-from-event.js';
 
-/** Options of {@link cloudEventSink}: the consume-time policy. */
+/**
+ * Options of {@link cloudEventSink}: the consume-time policy.
+ * @example
+ * ```ts
+ * const options: CloudEventSinkOptions = { maxMessageAgeSeconds: 600 };
+ * ```
+ */
 export interface CloudEventSinkOptions extends MessageConsumePolicyOptions {}
 
-/** What the sink answers; each framework helper writes it. */
+/**
+ * What the sink answers; each framework helper writes it.
+ * @example
+ * ```ts
+ * const { status, headers, body }: SinkResponse = await receive({ headers, body: raw });
+ * ```
+ */
 export interface SinkResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -24,6 +36,10 @@ export interface SinkResponse {
 /**
  * A CloudEvent handler: runs as the event's caller. It may return a CloudEvent, which is sent back
  * in binary mode as the reply Knative routes to the broker.
+ * @example
+ * ```ts
+ * const handler: CloudEventHandler = (event) => notify(event.data, relay.require().sub);
+ * ```
  */
 export type CloudEventHandler = (event: CloudEventV1<unknown>) => unknown;
 

@@ -5,6 +5,10 @@ import type { CloudEvent } from 'cloudevents';
 /**
  * The CloudEvents extension attribute that carries the passport: `passport` in structured mode,
  * the `ce-passport` header in binary mode (what a Knative Broker delivers).
+ * @example
+ * ```ts
+ * const token = event[PASSPORT_EXTENSION];
+ * ```
  */
 export const PASSPORT_EXTENSION = 'passport';
 

@@ -5,11 +5,21 @@ import type { RelayContext } from './relay-context.js';
 /**
  * How long after its passport was issued (`iat`) a message may still be consumed once the
  * passport's own `exp` has passed: one hour.
+ * @example
+ * ```ts
+ * messageConsumePolicy({ maxMessageAgeSeconds: DEFAULT_MAX_MESSAGE_AGE_SECONDS / 4 });
+ * ```
  */
 export const DEFAULT_MAX_MESSAGE_AGE_SECONDS = 3600;
 const MAX_MESSAGE_AGE_LIMIT_SECONDS = 7 * 24 * 3600;
 
-/** Options of {@link messageConsumePolicy}. */
+/**
+ * Options of {@link messageConsumePolicy}.
+ * @example
+ * ```ts
+ * const strict: MessageConsumePolicyOptions = { maxMessageAgeSeconds: 0 };
+ * ```
+ */
 export interface MessageConsumePolicyOptions {
   /**
    * A message waits in its broker; its passport may expire meanwhile. A consumer accepts a passport
@@ -27,7 +37,13 @@ export interface MessageConsumePolicyOptions {
   readonly required?: boolean;
 }
 
-/** A resolved, checked consume-time policy: what a message consumer does with a passport. */
+/**
+ * A resolved, checked consume-time policy: what a message consumer does with a passport.
+ * @example
+ * ```ts
+ * const policy: MessageConsumePolicy = messageConsumePolicy();
+ * ```
+ */
 export interface MessageConsumePolicy {
   readonly maxMessageAgeSeconds: number;
   readonly required: boolean;

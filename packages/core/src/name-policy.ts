@@ -3,6 +3,10 @@ import { badOption } from './errors.js';
 /**
  * A compiled list of message destinations (queue names, NATS subjects, routing keys) that may
  * receive the passport. Everything not listed is denied.
+ * @example
+ * ```ts
+ * const policy: NamePolicy = compileNamePolicy(['emails']);
+ * ```
  */
 export interface NamePolicy {
   /** The patterns as given, for diagnostics. */

@@ -9,7 +9,13 @@ import type { JsMsg } from 'nats';
 import { carrierOf } from './headers-carrier.js';
 import { type NatsConsumeOptions, resolveNatsConsumeOptions } from './options.js';
 
-/** Options of {@link jetStreamHandler}. */
+/**
+ * Options of {@link jetStreamHandler}.
+ * @example
+ * ```ts
+ * const options: JetStreamHandlerOptions = { maxMessageAgeSeconds: 0 };
+ * ```
+ */
 export interface JetStreamHandlerOptions extends NatsConsumeOptions<JsMsg> {}
 
 /**

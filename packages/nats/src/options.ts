@@ -7,7 +7,13 @@ import {
   PassportError,
 } from '@passport-relay/core';
 
-/** Options of {@link installNatsPassport}. */
+/**
+ * Options of {@link installNatsPassport}.
+ * @example
+ * ```ts
+ * const options: NatsPassportOptions = { propagateTo: ['orders.>'] };
+ * ```
+ */
 export interface NatsPassportOptions {
   /**
    * Subjects whose messages may carry the passport, in NATS's own wildcard syntax
@@ -17,13 +23,25 @@ export interface NatsPassportOptions {
   readonly propagateTo: readonly string[];
 }
 
-/** Options of {@link subscribeWithPassport} and {@link jetStreamHandler}. */
+/**
+ * Options of {@link subscribeWithPassport} and {@link jetStreamHandler}.
+ * @example
+ * ```ts
+ * const options: NatsConsumeOptions<Msg> = { onRefused: (error) => log.warn(error.code) };
+ * ```
+ */
 export interface NatsConsumeOptions<M> extends MessageConsumePolicyOptions {
   /** Called after a message was refused (and answered or terminated). Never given the token. */
   readonly onRefused?: (error: PassportError, message: M) => void;
 }
 
-/** Check the producer options once (one function, so core's adapter kit can replace it). */
+/**
+ * Check the producer options once (one function, so core's adapter kit can replace it).
+ * @example
+ * ```ts
+ * resolveNatsOptions({ propagateTo: ['orders.*'] }).allows('orders.created'); // true
+ * ```
+ */
 export function resolveNatsOptions(options: NatsPassportOptions | undefined): NamePolicy {
   if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
     throw new PassportError(
@@ -42,7 +60,13 @@ export function resolveNatsOptions(options: NatsPassportOptions | undefined): Na
   return compileNamePolicy(options.propagateTo, 'installNatsPassport: propagateTo');
 }
 
-/** Check the consumer options once. */
+/**
+ * Check the consumer options once.
+ * @example
+ * ```ts
+ * resolveNatsConsumeOptions({}, 'jetStreamHandler').policy.maxMessageAgeSeconds; // 3600
+ * ```
+ */
 export function resolveNatsConsumeOptions<M>(
   options: NatsConsumeOptions<M> | undefined,
   where: string,

@@ -16,13 +16,38 @@ import {
 import { carrierOf } from './headers-carrier.js';
 import { type NatsConsumeOptions, resolveNatsConsumeOptions } from './options.js';
 
-/** Header names of an error reply, as the NATS services framework writes them. */
+/**
+ * Header of an error reply with its title, as the NATS services framework writes it.
+ * @example
+ * ```ts
+ * reply.headers?.get(NATS_SERVICE_ERROR); // 'Passport signature invalid'
+ * ```
+ */
 export const NATS_SERVICE_ERROR = 'Nats-Service-Error';
+/**
+ * Header of an error reply with its status (401, 431, 400, 500).
+ * @example
+ * ```ts
+ * reply.headers?.get(NATS_SERVICE_ERROR_CODE); // '401'
+ * ```
+ */
 export const NATS_SERVICE_ERROR_CODE = 'Nats-Service-Error-Code';
-/** The refusal's `PassportErrorCode`, on an error reply. */
+/**
+ * Header of an error reply with the refusal's `PassportErrorCode`.
+ * @example
+ * ```ts
+ * reply.headers?.get(PASSPORT_ERROR_HEADER); // 'ERR_PASSPORT_EXPIRED'
+ * ```
+ */
 export const PASSPORT_ERROR_HEADER = 'Passport-Error';
 
-/** Options of {@link subscribeWithPassport}. */
+/**
+ * Options of {@link subscribeWithPassport}.
+ * @example
+ * ```ts
+ * const options: SubscribeWithPassportOptions = { queue: 'workers', maxMessageAgeSeconds: 600 };
+ * ```
+ */
 export interface SubscribeWithPassportOptions
   extends NatsConsumeOptions<Msg>,
     Omit<SubscriptionOptions, 'callback'> {}

@@ -49,7 +49,14 @@ export interface BrokerRecipe {
   afterStop?(): Promise<void>;
 }
 
-/** Throw a clear error when a broker binary is not installed: such a test fails, it never skips. */
+/**
+ * The path of `binary`, or a clear error when it is not installed: such a test fails, it never
+ * skips.
+ * @example
+ * ```ts
+ * requireBinary('redis-server'); // '/usr/bin/redis-server'
+ * ```
+ */
 export function requireBinary(binary: string): string {
   if (binary.includes('/')) {
     try {
