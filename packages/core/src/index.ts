@@ -34,6 +34,14 @@ export {
   type VerificationKey,
 } from './keys.js';
 export { DEFAULT_LIMITS, type PassportLimits } from './limits.js';
+export {
+  DEFAULT_MAX_MESSAGE_AGE_SECONDS,
+  extractFromMessage,
+  type MessageConsumePolicy,
+  type MessageConsumePolicyOptions,
+  messageConsumePolicy,
+} from './message-consume-policy.js';
+export { compileNamePolicy, type NamePolicy } from './name-policy.js';
 export type { Passport, PassportClaims, PassportFields, RegisteredClaims } from './passport.js';
 export { type PlainCodecOptions, plainCodecTrustingMesh } from './plain-codec.js';
 export {

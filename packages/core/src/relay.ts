@@ -76,6 +76,13 @@ export interface ExtractOptions {
    * @default false
    */
   readonly required?: boolean;
+  /**
+   * The instant (seconds since the epoch) at which the passport's `exp` and `nbf` are checked,
+   * given the token and now. Signature, issuer, audience and schema are checked whatever it says.
+   * Message consumers pass `messageConsumePolicy(...).checkTimeAt`; HTTP adapters leave it unset.
+   * @default now
+   */
+  readonly checkTimeAt?: (token: string, nowSeconds: number) => number;
 }
 
 /**
@@ -292,14 +299,18 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
   }
   const originDecisions = new Map<string, boolean>();
 
-  function verify(value: string): Passport<T> {
+  function verify(value: string, checkTimeAt?: ExtractOptions['checkTimeAt']): Passport<T> {
     const nowMs = Date.now();
     const cached = cache.get(value, nowMs);
     if (cached !== undefined) return cached;
-    let claims: Claims = codec.decode(value, limits, Math.floor(nowMs / 1000));
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const at = checkTimeAt === undefined ? nowSeconds : checkTimeAt(value, nowSeconds);
+    let claims: Claims = codec.decode(value, limits, at);
     if (schema !== undefined) claims = validateWithSchema(schema, claims);
     const passport = Object.isFrozen(claims) ? claims : Object.freeze(claims);
     const exp = passport.exp;
+    // Valid at another instant is not valid now: only a check made now may be remembered.
+    if (at !== nowSeconds) return passport as Passport<T>;
     cache.set(
       value,
       passport as Passport<T>,
@@ -469,7 +480,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
           return new Context<T>(undefined, undefined, forwarded, header);
         }
         const token = single(raw);
-        const passport = verify(token);
+        const passport = verify(token, extractOptions?.checkTimeAt);
         if (channels.accepted.hasSubscribers) channels.accepted.publish({ passport });
         return new Context<T>(passport, token, forwarded, header);
       } catch (error) {

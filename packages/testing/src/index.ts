@@ -1,3 +1,12 @@
+export { type AgedPassportOptions, agedPassport } from './aged-passport.js';
+export {
+  type BrokerServer,
+  freeLoopbackPort,
+  requireBinary,
+  startNatsServer,
+  startRabbitMqServer,
+  startRedisServer,
+} from './brokers/index.js';
 export { type Closable, closeAll } from './close-all.js';
 export {
   type ForgedPassport,

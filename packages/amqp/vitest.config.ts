@@ -1,0 +1,5 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: { name: 'amqp', include: ['test/**/*.test.ts'], exclude: ['test/**/*.slow.test.ts'] },
+});

@@ -1,0 +1,82 @@
+import {
+  compileNamePolicy,
+  type MessageConsumePolicy,
+  type MessageConsumePolicyOptions,
+  messageConsumePolicy,
+  type NamePolicy,
+  PassportError,
+} from '@passport-relay/core';
+
+/**
+ * Options of {@link installNatsPassport}.
+ * @example
+ * ```ts
+ * const options: NatsPassportOptions = { propagateTo: ['orders.>'] };
+ * ```
+ */
+export interface NatsPassportOptions {
+  /**
+   * Subjects whose messages may carry the passport, in NATS's own wildcard syntax
+   * (`"orders.*"`, `"billing.>"`). Required; every other subject is denied. JetStream publishes
+   * are requests on the stream's subject, so they follow the same list.
+   */
+  readonly propagateTo: readonly string[];
+}
+
+/**
+ * Options of {@link subscribeWithPassport} and {@link jetStreamHandler}.
+ * @example
+ * ```ts
+ * const options: NatsConsumeOptions<Msg> = { onRefused: (error) => log.warn(error.code) };
+ * ```
+ */
+export interface NatsConsumeOptions<M> extends MessageConsumePolicyOptions {
+  /** Called after a message was refused (and answered or terminated). Never given the token. */
+  readonly onRefused?: (error: PassportError, message: M) => void;
+}
+
+/**
+ * Check the producer options once (one function, so core's adapter kit can replace it).
+ * @example
+ * ```ts
+ * resolveNatsOptions({ propagateTo: ['orders.*'] }).allows('orders.created'); // true
+ * ```
+ */
+export function resolveNatsOptions(options: NatsPassportOptions | undefined): NamePolicy {
+  if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
+    throw new PassportError(
+      'ERR_PASSPORT_OPTIONS',
+      'installNatsPassport needs { propagateTo }: the subjects whose messages may carry the passport, e.g. { propagateTo: ["orders.>"] }.',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'propagateTo') {
+      throw new PassportError(
+        'ERR_PASSPORT_OPTIONS',
+        `installNatsPassport: unknown option "${key}"; the only option is propagateTo.`,
+      );
+    }
+  }
+  return compileNamePolicy(options.propagateTo, 'installNatsPassport: propagateTo');
+}
+
+/**
+ * Check the consumer options once.
+ * @example
+ * ```ts
+ * resolveNatsConsumeOptions({}, 'jetStreamHandler').policy.maxMessageAgeSeconds; // 3600
+ * ```
+ */
+export function resolveNatsConsumeOptions<M>(
+  options: NatsConsumeOptions<M> | undefined,
+  where: string,
+): {
+  readonly policy: MessageConsumePolicy;
+  readonly onRefused: NatsConsumeOptions<M>['onRefused'];
+} {
+  const { onRefused, ...policyOptions } = options ?? {};
+  if (onRefused !== undefined && typeof onRefused !== 'function') {
+    throw new PassportError('ERR_PASSPORT_OPTIONS', `${where}: onRefused must be a function.`);
+  }
+  return { policy: messageConsumePolicy(policyOptions, where), onRefused };
+}
