@@ -43,3 +43,4 @@ export {
 export type { OutboundHeaders, RelayContext } from './relay-context.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { type SignedCodecOptions, signedCodec } from './signed-codec.js';
+export * from './txn-token.js';
