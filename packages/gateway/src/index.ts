@@ -16,6 +16,13 @@ export {
 } from './gateway-options.js';
 export { type BearerError, GatewayRefusal, type GatewayRefusalOptions } from './gateway-refusal.js';
 export {
+  createLocalTts,
+  type LocalTts,
+  type LocalTtsInput,
+  type LocalTtsOptions,
+  type TxnScope,
+} from './local-tts.js';
+export {
   type DefaultPassportFields,
   defaultToPassport,
   type ToPassport,
