@@ -4,6 +4,23 @@
  */
 export { runInTransaction } from './run-in-transaction.js';
 export {
+  type SelfSignedSubjectOptions,
+  selfSignedSubjectToken,
+  unsignedJsonSubjectToken,
+} from './subject-token.js';
+export {
+  createTtsClient,
+  type IssuedTxnToken,
+  SUBJECT_TOKEN_TYPES,
+  TOKEN_EXCHANGE_GRANT,
+  TokenServiceError,
+  type TtsClient,
+  type TtsClientAuth,
+  type TtsClientOptions,
+  TXN_TOKEN_TYPE_URN,
+  type TxnTokenExchange,
+} from './tts-client.js';
+export {
   TXN_TOKEN_HEADER,
   TXN_TOKEN_TYPE,
   type TxnTokenClaims,
