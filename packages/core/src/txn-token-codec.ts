@@ -65,7 +65,8 @@ export interface TxnTokenCodecOptions<T extends object = PassportFields> {
   readonly issuer?: string;
   /**
    * Turn the verified claims into the passport business code reads. Its result always gets the
-   * token's `exp`, so nothing outlives the token.
+   * token's `txn`, `exp` and `iat`: the relay never caches it past the token's expiry, and
+   * diagnostics (`accepted`), log mixins and span attributes can name the transaction.
    * @default (claims) => ({ ...claims.tctx, sub: claims.sub })
    */
   toPassport?(claims: TxnTokenClaims): PassportClaims<T>;
@@ -354,8 +355,9 @@ export function txnTokenCodec<T extends object = PassportFields>(
           'toPassport must return the passport ({ sub, ... }) for a Txn-Token.',
         );
       }
-      // The relay caches a passport until its exp: never past the token's.
-      return Object.freeze({ ...mapped, exp: claims.exp, iat: claims.iat });
+      // The relay caches a passport until its exp: never past the token's. `txn` rides along so
+      // diagnostics, log mixins and span attributes name the transaction (never the token).
+      return Object.freeze({ ...mapped, txn: claims.txn, exp: claims.exp, iat: claims.iat });
     },
 
     encode() {

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRelay,
+  DIAGNOSTICS_CHANNELS,
   isPassportError,
   narrowScope,
   PASSPORT_ERRORS,
@@ -96,7 +98,13 @@ describe('txnTokenCodec: accepts what the draft allows', () => {
     });
     const body = txnClaims();
     const passport = createRelay({ codec }).verify(signToken('ES256', es.privateKey, body));
-    expect(passport).toEqual({ sub: body.sub, level: 'VIP', exp: body.exp, iat: body.iat });
+    expect(passport).toEqual({
+      sub: body.sub,
+      level: 'VIP',
+      txn: body.txn,
+      exp: body.exp,
+      iat: body.iat,
+    });
   });
 
   it('accepts req_wl as a list and aud as a list naming the trust domain', () => {
@@ -432,5 +440,31 @@ describe('outbound: the Txn-Token is forwarded unmodified, to allowed destinatio
       await send((downstream.address() as AddressInfo).port);
     });
     expect(received[0]?.['txn-token']).toBe(token);
+  });
+});
+
+describe('diagnostics name the transaction, never the token', () => {
+  it('publishes the txn on the accepted channel, and no token anywhere', () => {
+    const seen: unknown[] = [];
+    const listener = (message: unknown) => seen.push(message);
+    subscribe(DIAGNOSTICS_CHANNELS.accepted, listener);
+    subscribe(DIAGNOSTICS_CHANNELS.refused, listener);
+    try {
+      const relay = createRelay({ codec: codecFor() });
+      const token = signToken('ES256', es.privateKey, txnClaims());
+      relay.extract({ 'txn-token': token });
+      const forged = signToken('ES256', es.privateKey, txnClaims({ aud: 'elsewhere' }));
+      expect(() => relay.extract({ 'txn-token': forged })).toThrow();
+      expect(seen[0]).toMatchObject({ passport: { txn: '97053963-771d-49cc-a4e3-20aad399c312' } });
+      const text = JSON.stringify(
+        seen.map((m) => ({ ...(m as object), e: String((m as { error?: unknown }).error) })),
+      );
+      for (const value of [token, forged]) {
+        for (const segment of value.split('.')) expect(text).not.toContain(segment);
+      }
+    } finally {
+      unsubscribe(DIAGNOSTICS_CHANNELS.accepted, listener);
+      unsubscribe(DIAGNOSTICS_CHANNELS.refused, listener);
+    }
   });
 });
