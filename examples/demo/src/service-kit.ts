@@ -6,7 +6,13 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRelay, type Relay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
+import {
+  createRelay,
+  type Relay,
+  signedCodec,
+  TRACING_HEADERS,
+  txnTokenCodec,
+} from '@passport-relay/core';
 import type { Hop } from './journey.js';
 
 export function env(name: string, fallback?: string): string {
@@ -21,13 +27,21 @@ export const config = {
   issuer: () => env('PASSPORT_ISSUER', 'https://gateway.passport-demo'),
   /** Comma-separated `propagateTo`; unset means the core default (in-cluster names, loopback). */
   propagateTo: () => process.env.PASSPORT_PROPAGATE_TO?.split(',').map((p) => p.trim()),
+  /** `passport` (signed passports) or `txn-token` (IETF Transaction Tokens). */
+  format: () => env('PASSPORT_FORMAT', 'passport'),
+  /** The trust domain Txn-Tokens name in `aud`. */
+  trustDomain: () => env('TXN_TOKEN_TRUST_DOMAIN', 'passport-demo.internal'),
 };
 
 /** A service's relay: it verifies passports with the gateway's public keys only. */
 export function serviceRelay(): Relay {
   const propagateTo = config.propagateTo();
+  const keys = JSON.parse(env('PASSPORT_JWKS'));
   return createRelay({
-    codec: signedCodec({ issuer: config.issuer(), keys: JSON.parse(env('PASSPORT_JWKS')) }),
+    codec:
+      config.format() === 'txn-token'
+        ? txnTokenCodec({ trustDomain: config.trustDomain(), keys })
+        : signedCodec({ issuer: config.issuer(), keys }),
     forwardHeaders: TRACING_HEADERS,
     ...(propagateTo ? { propagateTo } : {}),
   });
@@ -41,6 +55,8 @@ export function hop(relay: Relay, service: string, framework: string, client: st
     client,
     sub: passport?.sub ?? null,
     verified: passport !== undefined && relay.mode === 'signed',
+    header: relay.header,
+    ...(relay.header === 'txn-token' ? { txn: (passport?.txn as string | undefined) ?? null } : {}),
   };
 }
 

@@ -73,11 +73,18 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void>
   });
 }
 
+/** How identity travels: the SDK's own signed passport, or IETF Transaction Tokens. */
+export type DemoFormat = 'passport' | 'txn-token';
+
 /**
  * Start the demo: passport keys generated here (only the gateway gets the private half), the
  * partner API on 127.0.0.2 (loopback, but off the services' allowlist), the rest on 127.0.0.1.
+ * With `format: 'txn-token'` the gateway is a local Transaction Token Service and every service
+ * verifies Txn-Tokens with the same public key.
  */
-export async function startTopology(): Promise<Topology> {
+export async function startTopology(
+  options: { readonly format?: DemoFormat } = {},
+): Promise<Topology> {
   const passportKeys = generateKeyPairSync('ed25519');
   const jwks = JSON.stringify({
     keys: [{ ...passportKeys.publicKey.export({ format: 'jwk' }), kid: 'demo-1', alg: 'EdDSA' }],
@@ -97,7 +104,11 @@ export async function startTopology(): Promise<Topology> {
     await Promise.all([...running.values()].map(({ child }) => stopProcess(child, 'SIGTERM')));
   };
   try {
-    const shared = { PASSPORT_JWKS: jwks, PASSPORT_PROPAGATE_TO: '127.0.0.1' };
+    const shared = {
+      PASSPORT_JWKS: jwks,
+      PASSPORT_PROPAGATE_TO: '127.0.0.1',
+      PASSPORT_FORMAT: options.format ?? 'passport',
+    };
     await launch('partner', '127.0.0.2', {});
     await launch('users', '127.0.0.1', { ...shared, EXTERNAL_URL: `${url.partner}/enrich` });
     await launch('payments', '127.0.0.1', { ...shared, USERS_URL: url.users });

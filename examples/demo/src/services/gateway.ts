@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRelay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
-import { createGateway } from '@passport-relay/gateway';
+import { createGateway, createLocalTts } from '@passport-relay/gateway';
 import { gatewayMiddleware } from '@passport-relay/gateway/express';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
@@ -19,6 +19,7 @@ import {
   env,
   hop,
   serve,
+  serviceRelay,
 } from '../service-kit.js';
 
 // --- the demo identity provider -----------------------------------------------------------
@@ -40,18 +41,32 @@ function profileOf(user: string) {
 // --- the edge -------------------------------------------------------------------------------
 const signingJwk = JSON.parse(env('PASSPORT_SIGNING_JWK'));
 const propagateTo = config.propagateTo();
-const relay = createRelay({
-  codec: signedCodec({
-    issuer: config.issuer(),
-    keys: JSON.parse(env('PASSPORT_JWKS')),
-    signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
-  }),
-  forwardHeaders: TRACING_HEADERS,
-  ...(propagateTo ? { propagateTo } : {}),
-});
+const txnTokens = config.format() === 'txn-token';
+// Txn-Token mode: the edge is a local Transaction Token Service. Its relay verifies Txn-Tokens like
+// every service's, and the local TTS mints one per request with the same Ed25519 key.
+const relay = txnTokens
+  ? serviceRelay()
+  : createRelay({
+      codec: signedCodec({
+        issuer: config.issuer(),
+        keys: JSON.parse(env('PASSPORT_JWKS')),
+        signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+      }),
+      forwardHeaders: TRACING_HEADERS,
+      ...(propagateTo ? { propagateTo } : {}),
+    });
 const jwksUri = process.env.USER_TOKEN_JWKS_URI;
 const gateway = createGateway({
   relay,
+  ...(txnTokens
+    ? {
+        txnToken: createLocalTts({
+          signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+          trustDomain: config.trustDomain(),
+          workloadId: 'gateway.passport-demo',
+        }),
+      }
+    : {}),
   ...(jwksUri ? { jwksUrl: jwksUri } : { jwks: { keys: [idpJwk] } }),
   issuer: IDP_ISSUER,
   audience: 'passport-demo',
@@ -66,7 +81,7 @@ app.post('/idp/token', express.json({ type: () => true }), async (req, res) => {
   const user = String(req.body?.user);
   const person = profileOf(user);
   if (!person) return void res.status(404).json({ error: 'no such user' });
-  const token = await new SignJWT({ ...person })
+  const token = await new SignJWT({ ...person, scope: 'checkout' })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'idp-1' })
     .setSubject(user)
     .setIssuer(IDP_ISSUER)
