@@ -7,6 +7,7 @@ export default defineConfig({
       'packages/*/vitest.config.ts',
       'examples/*/vitest.config.ts',
       'test/vitest.config.ts',
+      'peers/*/vitest.config.ts',
     ],
   },
 });

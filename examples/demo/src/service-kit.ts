@@ -4,11 +4,14 @@
  * listening. None of it touches the passport header: services read the caller through
  * `relay.current()`, nothing more.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createRelay,
+  DIAGNOSTICS_CHANNELS,
   type Relay,
+  remoteJwks,
   signedCodec,
   TRACING_HEADERS,
   txnTokenCodec,
@@ -33,15 +36,34 @@ export const config = {
   trustDomain: () => env('TXN_TOKEN_TRUST_DOMAIN', 'passport-demo.internal'),
 };
 
+/**
+ * The gateway's public keys: fetched from its JWKS when PASSPORT_JWKS_URL is set (keys rotate
+ * without a restart), else the fixed PASSPORT_JWKS.
+ */
+function passportKeys() {
+  const url = process.env.PASSPORT_JWKS_URL;
+  if (!url) return JSON.parse(env('PASSPORT_JWKS'));
+  // Tell the demo (or the rotation test) which keys this service holds, whenever they change.
+  subscribe(DIAGNOSTICS_CHANNELS.keys, (message) => {
+    const { kids, error } = message as { kids: string[]; error?: { code: string } };
+    process.send?.({ keys: kids, at: Date.now(), ...(error ? { error: error.code } : {}) });
+  });
+  const maxAgeMs = Number(process.env.PASSPORT_JWKS_MAX_AGE_MS ?? 300_000);
+  const cooldownMs = Number(process.env.PASSPORT_JWKS_COOLDOWN_MS ?? 30_000);
+  return remoteJwks(url, { maxAgeMs, cooldownMs });
+}
+
 /** A service's relay: it verifies passports with the gateway's public keys only. */
 export function serviceRelay(): Relay {
   const propagateTo = config.propagateTo();
-  const keys = JSON.parse(env('PASSPORT_JWKS'));
   return createRelay({
     codec:
       config.format() === 'txn-token'
-        ? txnTokenCodec({ trustDomain: config.trustDomain(), keys })
-        : signedCodec({ issuer: config.issuer(), keys }),
+        ? txnTokenCodec({
+            trustDomain: config.trustDomain(),
+            keys: JSON.parse(env('PASSPORT_JWKS')),
+          })
+        : signedCodec({ issuer: config.issuer(), keys: passportKeys() }),
     forwardHeaders: TRACING_HEADERS,
     ...(propagateTo ? { propagateTo } : {}),
   });

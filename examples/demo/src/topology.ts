@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,9 +19,39 @@ interface Running {
   readonly env: Record<string, string>;
 }
 
+/** A service's key set changed (or a JWKS fetch failed), as it reported it. */
+export interface KeyEvent {
+  readonly service: ServiceName;
+  readonly kids: readonly string[];
+  readonly at: number;
+  readonly error?: string;
+}
+
+/** Options of {@link startTopology}. */
+export interface TopologyOptions {
+  /**
+   * Services fetch the gateway's JWKS instead of being given its key, and the gateway keeps its
+   * keys in a ring it can rotate (over `/admin/keys/*`, loopback only). The numbers are the
+   * services' JWKS refresh, the ring's waits and the passport lifetime, kept short for tests.
+   */
+  readonly keyRotation?: {
+    readonly jwksMaxAgeMs: number;
+    readonly propagationMs: number;
+    readonly retentionMs: number;
+    readonly passportTtlSeconds: number;
+  };
+  /**
+   * How identity travels: the SDK's signed passport (default) or IETF Transaction Tokens, with the
+   * gateway as a local Transaction Token Service.
+   */
+  readonly format?: DemoFormat;
+}
+
 export interface Topology {
   /** `http://host:port` of each service. */
   readonly url: Readonly<Record<ServiceName, string>>;
+  /** What each service reported about its keys (with `keyRotation`). */
+  readonly keyEvents: readonly KeyEvent[];
   /** Whether a service's process is running. */
   isRunning(name: ServiceName): boolean;
   /** Kill one service (SIGKILL: no goodbye), as a crash would. */
@@ -33,7 +64,11 @@ export interface Topology {
   stop(): Promise<void>;
 }
 
-function start(name: ServiceName, env: Record<string, string>): Promise<Running> {
+function start(
+  name: ServiceName,
+  env: Record<string, string>,
+  keyEvents: KeyEvent[],
+): Promise<Running> {
   const child = fork(join(here, 'services', `${name}.ts`), [], {
     cwd: join(here, '..'),
     execArgv: ['--import', 'tsx'],
@@ -54,13 +89,30 @@ function start(name: ServiceName, env: Record<string, string>): Promise<Running>
       reject(new Error(`${name} exited with ${code} before it was ready\n${stderr}`));
     };
     child.once('exit', onExit);
-    child.on('message', (message: { ready?: boolean; port?: number }) => {
-      if (message.ready && message.port) {
-        clearTimeout(timer);
-        child.removeListener('exit', onExit);
-        resolve({ child, port: message.port, env });
-      }
-    });
+    child.on(
+      'message',
+      (message: {
+        ready?: boolean;
+        port?: number;
+        keys?: string[];
+        at?: number;
+        error?: string;
+      }) => {
+        if (message.keys && message.at) {
+          keyEvents.push({
+            service: name,
+            kids: message.keys,
+            at: message.at,
+            ...(message.error ? { error: message.error } : {}),
+          });
+        }
+        if (message.ready && message.port) {
+          clearTimeout(timer);
+          child.removeListener('exit', onExit);
+          resolve({ child, port: message.port, env });
+        }
+      },
+    );
   });
 }
 
@@ -82,9 +134,19 @@ export type DemoFormat = 'passport' | 'txn-token';
  * With `format: 'txn-token'` the gateway is a local Transaction Token Service and every service
  * verifies Txn-Tokens with the same public key.
  */
-export async function startTopology(
-  options: { readonly format?: DemoFormat } = {},
-): Promise<Topology> {
+/** A loopback port free right now (taken and released), for a service others must know first. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
   const passportKeys = generateKeyPairSync('ed25519');
   const jwks = JSON.stringify({
     keys: [{ ...passportKeys.publicKey.export({ format: 'jwk' }), kid: 'demo-1', alg: 'EdDSA' }],
@@ -95,17 +157,44 @@ export async function startTopology(
   });
   const running = new Map<ServiceName, Running>();
   const url = {} as Record<ServiceName, string>;
+  const keyEvents: KeyEvent[] = [];
   const launch = async (name: ServiceName, host: string, env: Record<string, string>) => {
-    const service = await start(name, { HOST: host, ...env });
+    const service = await start(name, { HOST: host, ...env }, keyEvents);
     running.set(name, service);
     url[name] = `http://${host}:${service.port}`;
   };
   const stop = async () => {
     await Promise.all([...running.values()].map(({ child }) => stopProcess(child, 'SIGTERM')));
   };
+  const rotation = options.keyRotation;
+  if (rotation && options.format === 'txn-token') {
+    throw new Error(
+      'the demo rotates keys for signed passports only; run Txn-Token mode without keyRotation',
+    );
+  }
+  // With rotation, services learn the keys from the gateway's JWKS; they start first, so they
+  // are told its address in advance (they serve 503 until it answers, then fetch it).
+  const gatewayPort = rotation ? await freePort() : undefined;
+  const keysFrom: Record<string, string> = rotation
+    ? {
+        PASSPORT_JWKS_URL: `http://127.0.0.1:${gatewayPort}/.well-known/jwks.json`,
+        PASSPORT_JWKS_MAX_AGE_MS: String(rotation.jwksMaxAgeMs),
+        PASSPORT_JWKS_COOLDOWN_MS: String(Math.min(200, rotation.jwksMaxAgeMs)),
+      }
+    : { PASSPORT_JWKS: jwks };
+  const gatewayKeys: Record<string, string> = rotation
+    ? {
+        PORT: String(gatewayPort),
+        PASSPORT_KEY_RING: '1',
+        PASSPORT_KEY_ADMIN: '1',
+        PASSPORT_KEY_PROPAGATION_MS: String(rotation.propagationMs),
+        PASSPORT_KEY_RETENTION_MS: String(rotation.retentionMs),
+        PASSPORT_TTL_SECONDS: String(rotation.passportTtlSeconds),
+      }
+    : {};
   try {
     const shared = {
-      PASSPORT_JWKS: jwks,
+      ...keysFrom,
       PASSPORT_PROPAGATE_TO: '127.0.0.1',
       PASSPORT_FORMAT: options.format ?? 'passport',
     };
@@ -115,6 +204,7 @@ export async function startTopology(
     await launch('orders', '127.0.0.1', { ...shared, PAYMENTS_URL: url.payments });
     await launch('gateway', '127.0.0.1', {
       ...shared,
+      ...gatewayKeys,
       PASSPORT_SIGNING_JWK: signingJwk,
       ORDERS_URL: url.orders,
     });
@@ -124,6 +214,7 @@ export async function startTopology(
   }
   return {
     url,
+    keyEvents,
     isRunning: (name) => {
       const child = running.get(name)?.child;
       return child !== undefined && child.exitCode === null && child.signalCode === null;
@@ -135,7 +226,7 @@ export async function startTopology(
     restart: async (name) => {
       const service = running.get(name);
       if (!service) throw new Error(`${name} was never started`);
-      const again = await start(name, { ...service.env, PORT: String(service.port) });
+      const again = await start(name, { ...service.env, PORT: String(service.port) }, keyEvents);
       running.set(name, again);
     },
     login: async (user) => {

@@ -8,6 +8,8 @@ import { channel } from 'node:diagnostics_channel';
  * - `refused`: `{ error }` when an inbound value is refused
  * - `injected`: `{ destination, headers }` (header names) when an outbound request gets headers
  * - `withheld`: `{ destination, reason }` when headers were not sent, e.g. `'destination-not-allowed'`
+ * - `keys`: `{ url, kids }` when a remote JWKS brings a new key set; `{ url, kids, error }` when a
+ *   fetch failed (the `kids` still trusted are the last good ones)
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   refused: 'passport-relay:refused',
   injected: 'passport-relay:injected',
   withheld: 'passport-relay:withheld',
+  keys: 'passport-relay:keys',
 } as const);
 
 export const channels = {
@@ -27,4 +30,5 @@ export const channels = {
   refused: channel(DIAGNOSTICS_CHANNELS.refused),
   injected: channel(DIAGNOSTICS_CHANNELS.injected),
   withheld: channel(DIAGNOSTICS_CHANNELS.withheld),
+  keys: channel(DIAGNOSTICS_CHANNELS.keys),
 };

@@ -20,6 +20,11 @@ export {
   toProblem,
 } from './errors.js';
 export { TRACING_HEADERS } from './forward-headers.js';
+export type {
+  SigningKeySource,
+  VerificationKeySet,
+  VerificationKeySource,
+} from './key-source.js';
 export {
   type EdDSAKey,
   type HS256Key,
@@ -41,6 +46,7 @@ export {
   type RelayOptions,
 } from './relay.js';
 export type { OutboundHeaders, RelayContext } from './relay-context.js';
+export { type RemoteJwks, type RemoteJwksOptions, remoteJwks } from './remote-jwks.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { type SignedCodecOptions, signedCodec } from './signed-codec.js';
 export * from './txn-token.js';

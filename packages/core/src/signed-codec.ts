@@ -9,12 +9,16 @@ import {
   checkTimeClaims,
 } from './internal/claim-checks.js';
 import { parseClaims } from './internal/claims-json.js';
+import { type VerifierSet, verifiersFrom } from './internal/verifier-set.js';
 import {
-  type PassportAlgorithm,
+  isSigningKeySource,
+  type SigningKeySource,
+  type VerificationKeySource,
+} from './key-source.js';
+import {
   type ResolvedSigner,
   type ResolvedVerifier,
   resolveSigner,
-  resolveVerifier,
   type SigningKey,
   type VerificationKey,
 } from './keys.js';
@@ -24,18 +28,24 @@ import type { ResolvedLimits } from './limits.js';
 export interface SignedCodecOptions {
   /**
    * The keys passports are verified with: Ed25519 public keys (`EdDSA`) or HS256 secrets, or a JWKS
-   * (`{ keys: [...] }`). Several at once during a rotation; the token's `kid` picks one.
+   * (`{ keys: [...] }`). Several at once during a rotation; the token's `kid` picks one. Or a
+   * {@link VerificationKeySource} whose keys change while the process runs, such as
+   * `remoteJwks(url)`: the edge's published JWKS, so keys rotate without a redeploy.
    */
-  readonly keys: readonly VerificationKey[] | { readonly keys: readonly JsonWebKey[] };
+  readonly keys:
+    | readonly VerificationKey[]
+    | { readonly keys: readonly JsonWebKey[] }
+    | VerificationKeySource;
   /** Expected `iss`; when set, a passport from another issuer is refused and `issue()` sets it. */
   readonly issuer?: string;
   /** Expected `aud` (any of them); when set, a passport for another audience is refused. */
   readonly audience?: string | readonly string[];
   /**
    * The key `issue()` signs with. Only the edge needs one; with EdDSA, services hold public keys
-   * only, so a compromised service cannot mint.
+   * only, so a compromised service cannot mint. Or a {@link SigningKeySource} (the edge's key ring)
+   * whose key changes during a rotation.
    */
-  readonly signingKey?: SigningKey;
+  readonly signingKey?: SigningKey | SigningKeySource;
   /**
    * Lifetime of issued passports.
    * @default 300
@@ -74,20 +84,7 @@ const MAX_REMEMBERED_HEADERS = 64;
  */
 export function signedCodec(options: SignedCodecOptions): PassportCodec {
   const where = 'signedCodec';
-  const keyList = Array.isArray(options.keys)
-    ? options.keys
-    : (options.keys as { keys?: readonly JsonWebKey[] })?.keys;
-  if (!Array.isArray(keyList) || keyList.length === 0) {
-    throw badOption(
-      `${where}: "keys" must list at least one verification key (an Ed25519 public key or an HS256 secret), or be a JWKS { keys: [...] }.`,
-    );
-  }
-  const verifiers = keyList.map((key, index) => resolveVerifier(key, `${where}: keys[${index}]`));
-  const kids = verifiers.flatMap((verifier) => (verifier.kid === undefined ? [] : [verifier.kid]));
-  if (new Set(kids).size !== kids.length) {
-    throw badOption(`${where}: two keys share a "kid"; each key needs its own.`);
-  }
-  const algorithms = new Set<PassportAlgorithm>(verifiers.map((verifier) => verifier.alg));
+  const keys = verifiersFrom(options.keys, where);
   const issuer = options.issuer;
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer.length === 0)) {
     throw badOption(`${where}: "issuer" must be a non-empty string.`);
@@ -109,25 +106,37 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
     throw badOption(`${where}: "clockToleranceSeconds" must be from 0 to 300.`);
   }
-  const signer: ResolvedSigner | undefined =
-    options.signingKey === undefined
-      ? undefined
-      : resolveSigner(options.signingKey, `${where}: signingKey`);
-  const signedHeader =
-    signer === undefined
-      ? undefined
-      : encodeBase64url(
-          JSON.stringify(
-            signer.kid === undefined
-              ? { alg: signer.alg, typ: 'JWT' }
-              : { alg: signer.alg, kid: signer.kid, typ: 'JWT' },
-          ),
-        );
+  const signingSource = isSigningKeySource(options.signingKey) ? options.signingKey : undefined;
+  let signingKey = signingSource?.currentSigningKey() ?? (options.signingKey as SigningKey);
+  let signer: ResolvedSigner | undefined =
+    signingKey === undefined ? undefined : resolveSigner(signingKey, `${where}: signingKey`);
+  let signedHeader = signer === undefined ? undefined : protectedHeader(signer);
 
-  // Protected headers repeat across tokens from the same edge; remember what each one selects.
+  /** The signer now: a key ring's active key changes during a rotation. */
+  function currentSigner(): ResolvedSigner | undefined {
+    if (signingSource !== undefined) {
+      const key = signingSource.currentSigningKey();
+      if (key !== signingKey) {
+        signer = resolveSigner(key, `${where}: signingKey`);
+        signedHeader = protectedHeader(signer);
+        signingKey = key;
+      }
+    }
+    return signer;
+  }
+
+  // Protected headers repeat across tokens from the same edge; remember what each one selects,
+  // for as long as the key set that decided it is the current one.
   const headerDecisions = new Map<string, HeaderDecision>();
+  let decidedWith: VerifierSet | undefined;
 
   function decideHeader(segment: string, limits: ResolvedLimits): HeaderDecision {
+    const keySet = keys.current();
+    if (keySet !== decidedWith) {
+      headerDecisions.clear();
+      decidedWith = keySet;
+    }
+    const { verifiers, algorithms } = keySet;
     const remembered = headerDecisions.get(segment);
     if (remembered !== undefined) return remembered;
     const header = parseClaims(
@@ -138,7 +147,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
     const { alg, kid, crit } = header;
     if (typeof alg !== 'string')
       throw refuse('ERR_PASSPORT_MALFORMED', 'The passport has no "alg".');
-    if (!algorithms.has(alg as PassportAlgorithm)) {
+    if (!algorithms.has(alg as ResolvedVerifier['alg'])) {
       throw refuse(
         'ERR_PASSPORT_ALGORITHM',
         `The passport algorithm is not allowed here (allowed: ${[...algorithms].join(', ')}).`,
@@ -154,6 +163,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       (verifier) => verifier.alg === alg && (kid === undefined || verifier.kid === kid),
     );
     if (candidates.length === 0) {
+      keys.keyUnknown();
       throw refuse(
         'ERR_PASSPORT_KEY_UNKNOWN',
         'The passport was signed with a key this service does not know.',
@@ -194,6 +204,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
     },
 
     encode(claims, nowSeconds, encodeOptions) {
+      const signer = currentSigner();
       if (signer === undefined || signedHeader === undefined) {
         throw refuse(
           'ERR_PASSPORT_CANNOT_ISSUE',
@@ -225,4 +236,14 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       return `${signingInput}.${encodeBase64url(signer.sign(signingInput))}`;
     },
   };
+}
+
+function protectedHeader(signer: ResolvedSigner): string {
+  return encodeBase64url(
+    JSON.stringify(
+      signer.kid === undefined
+        ? { alg: signer.alg, typ: 'JWT' }
+        : { alg: signer.alg, kid: signer.kid, typ: 'JWT' },
+    ),
+  );
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPassportError, type PassportFields } from '@passport-relay/core';
 import type { Gateway } from './gateway.js';
 import { admit, checkAdapterOptions } from './internal/node-request.js';
+import { type JwksResponseOptions, jwksResponse, type PublishedKeys } from './jwks-endpoint.js';
 
 /**
  * Options of {@link gatewayMiddleware}.
@@ -73,5 +74,29 @@ export function gatewayMiddleware<
         res.writeHead(refusal.status, refusal.headers).end(refusal.body);
       },
     );
+  };
+}
+
+/**
+ * An Express handler that publishes the edge's passport verification keys (a key ring's JWKS).
+ * Mount it before {@link gatewayMiddleware}: the JWKS is public, services fetch it without a token.
+ *
+ * @example
+ * ```ts
+ * import { JWKS_PATH } from '@passport-relay/gateway';
+ * import { gatewayMiddleware, jwksHandler } from '@passport-relay/gateway/express';
+ *
+ * app.get(JWKS_PATH, jwksHandler(ring));
+ * app.use(gatewayMiddleware(gateway));
+ * ```
+ */
+export function jwksHandler(
+  keys: PublishedKeys,
+  options: JwksResponseOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  jwksResponse(keys, options); // checks the options and the key source now, not on the first request
+  return function passportJwks(_req, res) {
+    const { status, headers, body } = jwksResponse(keys, options);
+    res.writeHead(status, headers).end(body);
   };
 }

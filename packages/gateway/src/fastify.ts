@@ -3,6 +3,12 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Gateway } from './gateway.js';
 import { admit, checkAdapterOptions } from './internal/node-request.js';
+import {
+  JWKS_PATH,
+  type JwksResponseOptions,
+  jwksResponse,
+  type PublishedKeys,
+} from './jwks-endpoint.js';
 
 /**
  * Options of {@link gatewayPlugin}.
@@ -75,3 +81,48 @@ export const gatewayPlugin: FastifyPluginCallback<GatewayPluginOptions<object>> 
   plugin as unknown as Parameters<typeof fp>[0],
   { fastify: '5.x', name: '@passport-relay/gateway' },
 ) as unknown as FastifyPluginCallback<GatewayPluginOptions<object>>;
+
+/**
+ * Options of {@link jwksPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(jwksPlugin, { keys: ring, path: '/keys' });
+ * ```
+ */
+export interface JwksPluginOptions extends JwksResponseOptions {
+  /** The key ring (or anything with `jwks()`). Required. */
+  readonly keys: PublishedKeys;
+  /**
+   * Where the JWKS is served.
+   * @default "/.well-known/jwks.json"
+   */
+  readonly path?: string;
+}
+
+const jwksRoute: FastifyPluginCallback<JwksPluginOptions> = (fastify, options, done) => {
+  const { keys, path = JWKS_PATH, ...responseOptions } = options;
+  jwksResponse(keys, responseOptions); // checks the options and the key source at registration
+  fastify.get(path, (_request, reply) => {
+    const { status, headers, body } = jwksResponse(keys, responseOptions);
+    reply.code(status).headers(headers).send(Buffer.from(body));
+  });
+  done();
+};
+
+/**
+ * Fastify (5) plugin that publishes the edge's passport verification keys (a key ring's JWKS) at
+ * `path`. The JWKS is public: {@link gatewayPlugin} lets it through when the route is marked
+ * public with its `required` option, or register this plugin in a context without the gateway.
+ *
+ * @example
+ * ```ts
+ * import { jwksPlugin } from '@passport-relay/gateway/fastify';
+ *
+ * await app.register(jwksPlugin, { keys: ring });
+ * ```
+ */
+export const jwksPlugin: FastifyPluginCallback<JwksPluginOptions> = fp(
+  jwksRoute as unknown as Parameters<typeof fp>[0],
+  { fastify: '5.x', name: '@passport-relay/gateway-jwks' },
+) as unknown as FastifyPluginCallback<JwksPluginOptions>;

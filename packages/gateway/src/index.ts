@@ -16,6 +16,27 @@ export {
 } from './gateway-options.js';
 export { type BearerError, GatewayRefusal, type GatewayRefusalOptions } from './gateway-refusal.js';
 export {
+  type GeneratePassportKeyOptions,
+  generatePassportKey,
+  type PassportKeyPair,
+  type PassportSecret,
+} from './generate-key.js';
+export {
+  JWKS_PATH,
+  type JwksHttpResponse,
+  type JwksResponseOptions,
+  jwksResponse,
+  type PublishedKeys,
+} from './jwks-endpoint.js';
+export {
+  createKeyRing,
+  type KeyRing,
+  type KeyRingEntry,
+  type KeyRingOptions,
+  type KeyState,
+  type KeyStatus,
+} from './key-ring.js';
+export {
   createLocalTts,
   type LocalTts,
   type LocalTtsInput,

@@ -38,8 +38,52 @@ export const COMMITTED_MANIFESTS: readonly {
     ],
   },
   {
+    file: 'manifests/gateway-api.yaml',
+    argv: [
+      '--namespace',
+      'my-app',
+      '--gateway-name',
+      'ingress',
+      '--gateway-namespace',
+      'istio-ingress',
+    ],
+  },
+  { file: 'manifests/ambient.yaml', argv: ['--namespace', 'my-app', '--dataplane', 'ambient'] },
+  {
+    file: 'manifests/ambient-gateway-api-plain.yaml',
+    argv: [
+      '--namespace',
+      'my-app',
+      '--dataplane',
+      'ambient',
+      '--gateway-name',
+      'ingress',
+      '--gateway-namespace',
+      'istio-ingress',
+      '--mode',
+      'plain',
+      '--issuer',
+      'https://issuer.example.com',
+      '--jwks-uri',
+      'https://issuer.example.com/.well-known/jwks.json',
+    ],
+  },
+  {
     file: '../../examples/kubernetes/30-passport-relay-istio.yaml',
     argv: ['--namespace', 'passport-demo', '--external-host', 'httpbin.org'],
+  },
+  {
+    file: '../../examples/kubernetes/ambient/30-passport-relay-istio.yaml',
+    argv: [
+      '--namespace',
+      'passport-demo',
+      '--dataplane',
+      'ambient',
+      '--gateway-name',
+      'ingress',
+      '--gateway-namespace',
+      'passport-ingress',
+    ],
   },
 ];
 

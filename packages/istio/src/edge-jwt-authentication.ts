@@ -1,6 +1,10 @@
-import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import {
+  type IRequestAuthentication,
+  RequestAuthentication,
+} from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
 import { IstioOptionsError } from './errors.js';
 import { gatewayObjectName, metadata } from './internal/metadata.js';
+import { ingressAttachment } from './internal/target-refs.js';
 import {
   type IstioManifestOptions,
   type ResolvedIstioOptions,
@@ -17,8 +21,9 @@ export function buildEdgeJwtAuthentication(options: ResolvedIstioOptions): Reque
   }
   return new RequestAuthentication({
     metadata: metadata(gatewayObjectName(options.namespace, 'edge-jwt'), options.gatewayNamespace),
+    // `targetRefs` (Istio >= 1.22) is not in the 2.x models' types, hence the cast.
     spec: {
-      selector: { matchLabels: { ...options.gatewaySelector } },
+      ...ingressAttachment(options),
       jwtRules: [
         {
           issuer: options.issuer,
@@ -28,7 +33,7 @@ export function buildEdgeJwtAuthentication(options: ResolvedIstioOptions): Reque
           forwardOriginalToken: false,
         },
       ],
-    },
+    } as NonNullable<IRequestAuthentication['spec']>,
   });
 }
 
@@ -38,7 +43,8 @@ export function buildEdgeJwtAuthentication(options: ResolvedIstioOptions): Reque
  * passport header. The token itself is not forwarded.
  *
  * On its own it lets requests WITHOUT a token through (Istio only rejects invalid tokens); pair it
- * with {@link edgeRequireJwtPolicy}. Created in `gatewayNamespace`, selecting `gatewaySelector`.
+ * with {@link edgeRequireJwtPolicy}. Created in `gatewayNamespace`, selecting `gatewaySelector`, or
+ * attached by `targetRefs` to the Gateway API Gateway `gatewayName`.
  *
  * @example
  * ```ts

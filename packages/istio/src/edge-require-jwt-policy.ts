@@ -1,6 +1,10 @@
-import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
+import {
+  AuthorizationPolicy,
+  type IAuthorizationPolicy,
+} from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { IstioOptionsError } from './errors.js';
 import { gatewayObjectName, metadata } from './internal/metadata.js';
+import { ingressAttachment } from './internal/target-refs.js';
 import {
   type IstioManifestOptions,
   type ResolvedIstioOptions,
@@ -21,7 +25,7 @@ export function buildEdgeRequireJwtPolicy(options: ResolvedIstioOptions): Author
       options.gatewayNamespace,
     ),
     spec: {
-      selector: { matchLabels: { ...options.gatewaySelector } },
+      ...ingressAttachment(options),
       action: 'DENY',
       rules: [
         {
@@ -31,14 +35,15 @@ export function buildEdgeRequireJwtPolicy(options: ResolvedIstioOptions): Author
             : {}),
         },
       ],
-    },
+    } as NonNullable<IAuthorizationPolicy['spec']>,
   });
 }
 
 /**
  * Plain mode: the AuthorizationPolicy that makes the ingress refuse (403) requests that carry no
  * valid JWT, so that every request past the ingress carries a minted passport. DENY with
- * `notRequestPrincipals: ["*"]`, limited to `gatewayHosts` when given.
+ * `notRequestPrincipals: ["*"]`, limited to `gatewayHosts` when given. Selects `gatewaySelector`,
+ * or attaches by `targetRefs` to the Gateway API Gateway `gatewayName`.
  *
  * @example
  * ```ts

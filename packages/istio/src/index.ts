@@ -4,10 +4,15 @@ export { edgeRequireJwtPolicy } from './edge-require-jwt-policy.js';
 export { IstioOptionsError } from './errors.js';
 export { stripPassportToExternalHosts } from './external-hosts.js';
 export { type IstioManifest, passportManifests } from './manifests.js';
+export { onlyViaWaypointPolicy } from './only-via-waypoint-policy.js';
 export {
+  type Dataplane,
   DEFAULT_EDGE_SELECTOR,
+  DEFAULT_EDGE_SERVICE,
   DEFAULT_GATEWAY_NAMESPACE,
   DEFAULT_PASSPORT_HEADER,
+  DEFAULT_WAYPOINT_NAME,
+  GATEWAY_NAME_LABEL,
   ISTIOCTL_GATEWAY_SELECTOR,
   ISTIOCTL_GATEWAY_SERVICE_ACCOUNT,
   type IstioManifestOptions,
@@ -20,3 +25,4 @@ export { requirePassportPolicy } from './require-passport-policy.js';
 export { strictMtlsPolicy } from './strict-mtls-policy.js';
 export { STRIP_FILTER_NAME, stripClientPassportFilter } from './strip-client-passport.js';
 export { toYaml } from './to-yaml.js';
+export { WAYPOINT_FOR_LABEL, type WaypointGateway, waypointGateway } from './waypoint.js';

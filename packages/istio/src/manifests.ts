@@ -7,14 +7,20 @@ import { buildEdgeIngressPolicy } from './edge-ingress-policy.js';
 import { buildEdgeJwtAuthentication } from './edge-jwt-authentication.js';
 import { buildEdgeRequireJwtPolicy } from './edge-require-jwt-policy.js';
 import { buildStripPassportToExternalHosts } from './external-hosts.js';
-import { type IstioManifestOptions, resolveIstioOptions } from './options.js';
+import { buildOnlyViaWaypointPolicy } from './only-via-waypoint-policy.js';
+import {
+  type IstioManifestOptions,
+  type ResolvedIstioOptions,
+  resolveIstioOptions,
+} from './options.js';
 import { buildRequirePassportPolicy } from './require-passport-policy.js';
 import { buildStrictMtlsPolicy } from './strict-mtls-policy.js';
 import { buildStripClientPassportFilter } from './strip-client-passport.js';
+import { buildWaypointGateway, type WaypointGateway } from './waypoint.js';
 
 /**
- * Any manifest this package builds: an `@kubernetes-models/istio` model instance, with `toJSON()`
- * and the model's `validate()`.
+ * Any manifest this package builds: an `@kubernetes-models/istio` model instance (with `toJSON()`
+ * and the model's `validate()`), or the ambient waypoint's Gateway API `Gateway`.
  *
  * @example
  * ```ts
@@ -26,7 +32,28 @@ export type IstioManifest =
   | RequestAuthentication
   | AuthorizationPolicy
   | PeerAuthentication
-  | VirtualService;
+  | VirtualService
+  | WaypointGateway;
+
+/**
+ * The manifests, in apply order: each entry says when it applies and builds from the resolved
+ * options. To add a manifest kind, write its builder in its own file and add a line here; every
+ * test layer (CRD schema, CEL rules, Envoy types, committed output) then checks it.
+ */
+const BUILDERS: readonly {
+  readonly when: (options: ResolvedIstioOptions) => boolean;
+  readonly build: (options: ResolvedIstioOptions) => IstioManifest | readonly IstioManifest[];
+}[] = [
+  { when: () => true, build: buildStripClientPassportFilter },
+  { when: (o) => o.mode === 'plain', build: buildEdgeJwtAuthentication },
+  { when: (o) => o.mode === 'plain', build: buildEdgeRequireJwtPolicy },
+  { when: () => true, build: buildStrictMtlsPolicy },
+  { when: (o) => o.dataplane === 'ambient', build: buildWaypointGateway },
+  { when: (o) => o.dataplane === 'ambient', build: buildOnlyViaWaypointPolicy },
+  { when: () => true, build: buildRequirePassportPolicy },
+  { when: (o) => o.mode === 'signed', build: buildEdgeIngressPolicy },
+  { when: () => true, build: buildStripPassportToExternalHosts },
+];
 
 /**
  * Every manifest passport-relay needs for one namespace, in apply order:
@@ -36,10 +63,12 @@ export type IstioManifest =
  *    namespace): the ingress verifies the user's JWT, mints the passport, refuses requests
  *    without a token.
  * 3. {@link strictMtlsPolicy}: STRICT mTLS in the namespace.
- * 4. {@link requirePassportPolicy}: workloads accept only requests with a passport, from the
- *    namespace (and the ingress in plain mode).
- * 5. Signed mode: {@link edgeIngressPolicy}: the ingress may call the edge service.
- * 6. {@link stripPassportToExternalHosts}: one VirtualService per external host.
+ * 4. Ambient: {@link waypointGateway} and {@link onlyViaWaypointPolicy}: the waypoint, and
+ *    ztunnel lets only it reach the namespace's workloads.
+ * 5. {@link requirePassportPolicy}: workloads accept only requests with a passport, from the
+ *    namespace (and the ingress in plain mode); in ambient mode enforced by the waypoint.
+ * 6. Signed mode: {@link edgeIngressPolicy}: the ingress may call the edge service.
+ * 7. {@link stripPassportToExternalHosts}: one VirtualService per external host (sidecar).
  *
  * @throws {IstioOptionsError} for a bad option, before anything is built.
  * @example
@@ -51,14 +80,5 @@ export type IstioManifest =
  */
 export function passportManifests(options: IstioManifestOptions): IstioManifest[] {
   const resolved = resolveIstioOptions(options);
-  const manifests: IstioManifest[] = [buildStripClientPassportFilter(resolved)];
-  if (resolved.mode === 'plain') {
-    manifests.push(buildEdgeJwtAuthentication(resolved), buildEdgeRequireJwtPolicy(resolved));
-  }
-  manifests.push(buildStrictMtlsPolicy(resolved), buildRequirePassportPolicy(resolved));
-  if (resolved.mode === 'signed') {
-    manifests.push(buildEdgeIngressPolicy(resolved));
-  }
-  manifests.push(...buildStripPassportToExternalHosts(resolved));
-  return manifests;
+  return BUILDERS.filter(({ when }) => when(resolved)).flatMap(({ build }) => build(resolved));
 }

@@ -1,4 +1,5 @@
 import { IstioOptionsError } from './errors.js';
+import { GoUrlError, goUrlHostname, goUrlParse, goUrlParseRequestUri } from './internal/go-url.js';
 
 /**
  * How passports travel on the wire, as in `@passport-relay/core`.
@@ -15,6 +16,22 @@ import { IstioOptionsError } from './errors.js';
  * ```
  */
 export type PassportMode = 'signed' | 'plain';
+
+/**
+ * Where the mesh's L7 policy runs.
+ *
+ * - `sidecar`: an Envoy sidecar in every pod (`istio-injection=enabled`).
+ * - `ambient`: no sidecars. ztunnel on each node does mTLS and L4 policy; L7 policy (the passport
+ *   requirement) runs in a waypoint proxy, to which the policies attach by `targetRefs`. The
+ *   namespace must be labelled `istio.io/dataplane-mode=ambient`, `istio.io/use-waypoint=<waypoint>`
+ *   and `istio.io/ingress-use-waypoint=true` (see the README's ambient section).
+ *
+ * @example
+ * ```ts
+ * passportManifests({ namespace: 'shop', dataplane: 'ambient' });
+ * ```
+ */
+export type Dataplane = 'sidecar' | 'ambient';
 
 /**
  * Kubernetes label selector: label key to exact value (no wildcards, never empty).
@@ -56,6 +73,31 @@ export interface IstioManifestOptions {
    * @default "signed"
    */
   readonly mode?: PassportMode;
+  /**
+   * `sidecar` or `ambient` (ztunnel plus a waypoint proxy for L7 policy).
+   * @default "sidecar"
+   */
+  readonly dataplane?: Dataplane;
+  /**
+   * The Kubernetes Gateway API `Gateway` (`gatewayClassName: istio`) that is your ingress, in
+   * `gatewayNamespace`. When set, the ingress RequestAuthentication and AuthorizationPolicy attach
+   * to it by `targetRefs`, and the strip EnvoyFilter selects its pods by the label Istio gives them
+   * (`gateway.networking.k8s.io/gateway-name`). Excludes `gatewaySelector`.
+   * @default undefined (an Istio `Gateway` ingress, selected by `gatewaySelector`)
+   */
+  readonly gatewayName?: string;
+  /**
+   * Ambient only: the waypoint (a Gateway API `Gateway` of class `istio-waypoint` in `namespace`)
+   * that enforces the passport requirement. This package emits it.
+   * @default "waypoint"
+   */
+  readonly waypointName?: string;
+  /**
+   * Ambient and signed only: the Kubernetes `Service` of the edge workload running
+   * `@passport-relay/gateway` (a waypoint policy targets Services, not pod labels).
+   * @default "gateway"
+   */
+  readonly edgeService?: string;
   /**
    * Labels of the Istio ingress gateway pods. `istioctl install` labels them
    * `istio: ingressgateway`; the Helm `gateway` chart labels them `istio: <release name without
@@ -118,10 +160,18 @@ export interface ResolvedIstioOptions {
   readonly namespace: string;
   readonly header: string;
   readonly mode: PassportMode;
+  readonly dataplane: Dataplane;
+  /** Labels of the ingress pods (with `gatewayName`, the label Istio gives that Gateway's pods). */
   readonly gatewaySelector: LabelSelector;
+  /** Set when the ingress is a Gateway API `Gateway`. */
+  readonly gatewayName: string | undefined;
+  /** Set in ambient mode only. */
+  readonly waypointName: string | undefined;
+  /** Set in ambient signed mode only. */
+  readonly edgeService: string | undefined;
   readonly gatewayNamespace: string;
   readonly gatewayPrincipals: readonly string[];
-  /** Set in signed mode only. */
+  /** Set in sidecar signed mode only. */
   readonly edgeSelector: LabelSelector | undefined;
   /** Set in plain mode only. */
   readonly issuer: string | undefined;
@@ -184,10 +234,45 @@ export const ISTIOCTL_GATEWAY_SERVICE_ACCOUNT = 'istio-ingressgateway-service-ac
  */
 export const DEFAULT_EDGE_SELECTOR: LabelSelector = Object.freeze({ app: 'gateway' });
 
+/**
+ * The label Istio puts on the pods it deploys for a Gateway API `Gateway`, valued with the
+ * Gateway's name: what the strip EnvoyFilter selects when `gatewayName` is set.
+ *
+ * @example
+ * ```ts
+ * ({ [GATEWAY_NAME_LABEL]: 'ingress' }); // the pods of Gateway "ingress"
+ * ```
+ */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+
+/**
+ * The waypoint's name when none is given (what `istioctl waypoint apply` creates).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_WAYPOINT_NAME; // 'waypoint'
+ * ```
+ */
+export const DEFAULT_WAYPOINT_NAME = 'waypoint';
+
+/**
+ * The edge Service's name in ambient signed mode when none is given.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_EDGE_SERVICE; // 'gateway'
+ * ```
+ */
+export const DEFAULT_EDGE_SERVICE = 'gateway';
+
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof IstioManifestOptions>([
   'namespace',
   'header',
   'mode',
+  'dataplane',
+  'gatewayName',
+  'waypointName',
+  'edgeService',
   'gatewaySelector',
   'gatewayNamespace',
   'gatewayPrincipals',
@@ -205,8 +290,17 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HEADER_TOKEN = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const PRINCIPAL = /^[^\s/]+\/ns\/[^\s/]+\/sa\/[^\s/]+$/;
-const NO_SPACE = /^\S+$/;
+/** SPIFFE trust domain, namespace (DNS label), service account (DNS subdomain). */
+const PRINCIPAL =
+  /^[a-z0-9._-]+\/ns\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/sa\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Printable, no whitespace, no control characters: what a claim value or header value can be. */
+const PRINTABLE = /^[^\s\p{Cc}]+$/u;
+/**
+ * A Host header pattern as AuthorizationPolicy `hosts` matches it: a host name, optionally with a
+ * port, or Istio's prefix/suffix wildcard (`*.example.com`, `example.*`, `*`).
+ */
+const HOST_PATTERN =
+  /^(\*|(\*\.?)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5}|:\*)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.?\*)$/;
 
 /** Headers whose removal at the ingress would break requests or that carry other credentials. */
 const RESERVED_HEADERS: ReadonlySet<string> = new Set([
@@ -229,7 +323,9 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 /** Host suffixes of in-mesh names: the passport is meant to go there, so they are not external. */
 const MESH_SUFFIXES = ['.svc', '.cluster.local', '.local'];
 
-function fail(option: keyof IstioManifestOptions | 'options', reason: string): never {
+type OptionName = keyof IstioManifestOptions | 'options';
+
+function fail(option: OptionName, reason: string): never {
   throw new IstioOptionsError(option, reason);
 }
 
@@ -254,6 +350,32 @@ function namespaceName(option: 'namespace' | 'gatewayNamespace', value: unknown)
   return value;
 }
 
+/**
+ * The name of an object this package refers to (a Gateway, a Service), which also lands in a label
+ * value or a service account name: an RFC 1123 label, at most 63 characters.
+ */
+function objectName(
+  option: 'gatewayName' | 'waypointName' | 'edgeService',
+  value: unknown,
+  example: string,
+): string {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > 63 ||
+    !DNS_LABEL.test(value)
+  ) {
+    fail(
+      option,
+      `${describe(value)} is not a Kubernetes object name usable here (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters, since it is also a label value), e.g. "${example}".`,
+    );
+  }
+  if (option === 'edgeService' && !/^[a-z]/.test(value)) {
+    fail(option, `"${value}" is not a Service name: it must start with a letter (RFC 1035).`);
+  }
+  return value;
+}
+
 function stringList(
   option: 'gatewayPrincipals' | 'audiences' | 'gatewayHosts' | 'externalHosts',
   value: unknown,
@@ -264,10 +386,10 @@ function stringList(
     fail(option, `expected an array of strings (e.g. ["${example}"]), got ${describe(value)}.`);
   }
   for (const item of value) {
-    if (typeof item !== 'string' || item.length === 0 || !NO_SPACE.test(item)) {
+    if (typeof item !== 'string' || item.length === 0 || !PRINTABLE.test(item)) {
       fail(
         option,
-        `${describe(item)} is not allowed: every entry must be a non-empty string without spaces (Istio refuses empty values), e.g. "${example}".`,
+        `${describe(item)} is not allowed: every entry must be a non-empty string without spaces or control characters (Istio refuses empty values), e.g. "${example}".`,
       );
     }
   }
@@ -321,8 +443,13 @@ function labelSelector(option: 'gatewaySelector' | 'edgeSelector', value: unknow
 
 function headerName(value: unknown): string {
   if (value === undefined) return DEFAULT_PASSPORT_HEADER;
-  if (typeof value !== 'string' || !HEADER_TOKEN.test(value.toLowerCase())) {
-    fail('header', `${describe(value)} is not a valid HTTP header name (e.g. "passport").`);
+  // Envoy's HTTP_HEADER_NAME rule, minus the pseudo-header colon, and lower case (HTTP/2 and
+  // Envoy's header maps are lower case): an RFC 9110 token.
+  if (typeof value !== 'string' || value.length > 256 || !HEADER_TOKEN.test(value.toLowerCase())) {
+    fail(
+      'header',
+      `${describe(value)} is not a valid HTTP header name (an RFC 9110 token of at most 256 characters, e.g. "passport").`,
+    );
   }
   const name = value.toLowerCase();
   if (RESERVED_HEADERS.has(name) || name.startsWith('proxy-') || name.startsWith('x-envoy-')) {
@@ -334,15 +461,23 @@ function headerName(value: unknown): string {
   return name;
 }
 
+/** The VirtualService made for an external host is named after it; the name must stay valid. */
+const EXTERNAL_HOST_NAME_PREFIX = 'passport-relay-strip-passport-';
+
 function externalHost(host: string): string {
   const name = host.toLowerCase();
   if (name.includes('*')) {
     fail('externalHosts', `"${host}": wildcard hosts are not supported; list each external host.`);
   }
-  if (!name.includes('.') || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
+  if (
+    !name.includes('.') ||
+    name.length > 253 - EXTERNAL_HOST_NAME_PREFIX.length ||
+    !DNS_SUBDOMAIN.test(name) ||
+    name.split('.').some((label) => label.length > 63)
+  ) {
     fail(
       'externalHosts',
-      `"${host}" is not a fully qualified external host name (e.g. "api.stripe.com"). Single-label names are in-mesh services.`,
+      `"${host}" is not a fully qualified external host name of at most ${253 - EXTERNAL_HOST_NAME_PREFIX.length} characters (e.g. "api.stripe.com"). Single-label names are in-mesh services.`,
     );
   }
   if (MESH_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
@@ -354,34 +489,100 @@ function externalHost(host: string): string {
   return name;
 }
 
-function jwksUri(value: unknown): string {
-  if (typeof value !== 'string') {
+function gatewayHost(host: string): string {
+  if (!HOST_PATTERN.test(host)) {
     fail(
-      'jwksUri',
-      `plain mode needs the issuer's JWKS URL, e.g. "https://issuer.example.com/.well-known/jwks.json".`,
+      'gatewayHosts',
+      `"${host}" is not a host as the ingress sees it: a lower-case host name with an optional port, or one "*" at the start or end ("*.shop.example.com"), e.g. "shop.example.com".`,
     );
   }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
+  return host;
+}
+
+function principal(value: string): string {
+  if (!PRINCIPAL.test(value)) {
     fail(
-      'jwksUri',
-      `${describe(value)} is not a URL (e.g. "https://issuer.example.com/.well-known/jwks.json").`,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(
-      'jwksUri',
-      `${describe(value)} must be an http:// or https:// URL (Istio refuses other schemes).`,
+      'gatewayPrincipals',
+      `"${value}" is not a workload identity: use <trust domain>/ns/<namespace>/sa/<service account>, lower case, e.g. "cluster.local/ns/istio-ingress/sa/istio-ingress".`,
     );
   }
   return value;
 }
 
 /**
+ * The JWKS URL as the cluster checks it: the API server's CEL rule `url(self).getScheme() in
+ * ["http", "https"]` (Go's `url.ParseRequestURI` then `url.Parse`), istiod's `url.Parse` with an
+ * http(s) scheme, a host and a numeric port, and Envoy, which fetches it (no whitespace in the
+ * request line). Checked with Go's parser, not WHATWG `new URL()`, which would trim a leading space
+ * that the cluster refuses. Written exactly as given.
+ */
+function jwksUri(value: unknown): string {
+  const example = 'https://issuer.example.com/.well-known/jwks.json';
+  if (typeof value !== 'string') {
+    fail('jwksUri', `plain mode needs the issuer's JWKS URL, e.g. "${example}".`);
+  }
+  let scheme: string;
+  let hostname: string;
+  let host: string;
+  try {
+    goUrlParseRequestUri(value);
+    const url = goUrlParse(value);
+    scheme = url.scheme;
+    host = url.host;
+    hostname = goUrlHostname(url);
+  } catch (error) {
+    if (!(error instanceof GoUrlError)) throw error;
+    fail(
+      'jwksUri',
+      `${describe(value)} is not a URL the cluster accepts (Go's URL parser, used by the API server and istiod, says: ${error.message}). Give an absolute http(s) URL with no surrounding spaces, e.g. "${example}".`,
+    );
+  }
+  if (scheme !== 'https' && scheme !== 'http') {
+    fail(
+      'jwksUri',
+      `${describe(value)} must be an http:// or https:// URL (the CRD's CEL rule and istiod refuse other schemes), e.g. "${example}".`,
+    );
+  }
+  if (hostname === '') {
+    fail('jwksUri', `${describe(value)} has no host, e.g. "${example}".`);
+  }
+  const port = /:([0-9]*)$/.exec(host)?.[1];
+  // An empty port ("host:") is no port to Go and istiod, as here.
+  if (port !== undefined && port !== '' && !(Number(port) >= 1 && Number(port) <= 65535)) {
+    fail('jwksUri', `${describe(value)} has port "${port}"; give one from 1 to 65535 or none.`);
+  }
+  if (/\s/.test(value) || /[^\x21-\x7e]/.test(value)) {
+    fail(
+      'jwksUri',
+      `${describe(value)} contains whitespace or non-ASCII characters: Envoy sends the path in the request line, where they are not allowed. Percent-encode them.`,
+    );
+  }
+  return value;
+}
+
+function oneOf<T extends string>(option: OptionName, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    fail(
+      option,
+      `must be ${allowed.map((item) => `"${item}"`).join(' or ')}, got ${describe(value)}.`,
+    );
+  }
+  return value as T;
+}
+
+function refuse(given: Record<string, unknown>, options: readonly OptionName[], why: string): void {
+  for (const option of options) {
+    if (given[option] !== undefined) fail(option, why);
+  }
+}
+
+/**
  * Validate options and fill in the defaults. Every manifest function calls it; call it yourself to
  * check options early (at start-up of a build script, say).
+ *
+ * Every string that lands in a manifest is checked the way the cluster checks it (Kubernetes name
+ * and label rules, Envoy's header-name rule, Go's URL parser for `jwksUri`) and written exactly as
+ * checked.
  *
  * @throws {IstioOptionsError} naming the bad option and how to fix it.
  * @example
@@ -409,34 +610,40 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
   }
   const namespace = namespaceName('namespace', given.namespace);
   const header = headerName(given.header);
-
-  const mode = given.mode ?? 'signed';
-  if (mode !== 'signed' && mode !== 'plain') {
-    fail('mode', `must be "signed" or "plain", got ${describe(mode)}.`);
-  }
+  const mode = oneOf('mode', given.mode ?? 'signed', ['signed', 'plain'] as const);
+  const dataplane = oneOf('dataplane', given.dataplane ?? 'sidecar', [
+    'sidecar',
+    'ambient',
+  ] as const);
 
   const gatewayNamespace =
     given.gatewayNamespace === undefined
       ? DEFAULT_GATEWAY_NAMESPACE
       : namespaceName('gatewayNamespace', given.gatewayNamespace);
-  const gatewaySelector =
-    given.gatewaySelector === undefined
-      ? ISTIOCTL_GATEWAY_SELECTOR
-      : labelSelector('gatewaySelector', given.gatewaySelector);
+
+  // The ingress: an Istio `Gateway` deployment selected by labels, or a Gateway API `Gateway`.
+  let gatewayName: string | undefined;
+  let gatewaySelector: LabelSelector;
+  if (given.gatewayName !== undefined) {
+    refuse(
+      given,
+      ['gatewaySelector'],
+      `cannot be combined with gatewayName: the pods of a Gateway API Gateway are selected by the label Istio gives them (${GATEWAY_NAME_LABEL}).`,
+    );
+    gatewayName = objectName('gatewayName', given.gatewayName, 'ingress');
+    gatewaySelector = Object.freeze({ [GATEWAY_NAME_LABEL]: gatewayName });
+  } else {
+    gatewaySelector =
+      given.gatewaySelector === undefined
+        ? ISTIOCTL_GATEWAY_SELECTOR
+        : labelSelector('gatewaySelector', given.gatewaySelector);
+  }
 
   let gatewayPrincipals = stringList(
     'gatewayPrincipals',
     given.gatewayPrincipals,
     'cluster.local/ns/istio-ingress/sa/istio-ingress',
-  );
-  for (const principal of gatewayPrincipals) {
-    if (!PRINCIPAL.test(principal)) {
-      fail(
-        'gatewayPrincipals',
-        `"${principal}" is not a workload identity: use <trust domain>/ns/<namespace>/sa/<service account>, e.g. "cluster.local/ns/istio-ingress/sa/istio-ingress".`,
-      );
-    }
-  }
+  ).map(principal);
   if (given.gatewayPrincipals !== undefined && gatewayPrincipals.length === 0) {
     fail(
       'gatewayPrincipals',
@@ -446,15 +653,19 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
   if (gatewayPrincipals.length === 0) {
     const isDefaultSelector =
       Object.keys(gatewaySelector).length === 1 && gatewaySelector.istio === 'ingressgateway';
-    if (!isDefaultSelector) {
+    if (gatewayName !== undefined) {
+      // Istio deploys a Gateway API Gateway as `<name>-<class>` with a service account of that name.
+      gatewayPrincipals = [`cluster.local/ns/${gatewayNamespace}/sa/${gatewayName}-istio`];
+    } else if (isDefaultSelector) {
+      gatewayPrincipals = [
+        `cluster.local/ns/${gatewayNamespace}/sa/${ISTIOCTL_GATEWAY_SERVICE_ACCOUNT}`,
+      ];
+    } else {
       fail(
         'gatewayPrincipals',
         `is required with a non-default gatewaySelector: give the gateway's service account, e.g. "cluster.local/ns/${gatewayNamespace}/sa/<Helm release name>" for the Helm gateway chart.`,
       );
     }
-    gatewayPrincipals = [
-      `cluster.local/ns/${gatewayNamespace}/sa/${ISTIOCTL_GATEWAY_SERVICE_ACCOUNT}`,
-    ];
   }
 
   const externalHosts = [
@@ -463,62 +674,93 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
     ),
   ];
 
+  let waypointName: string | undefined;
+  if (dataplane === 'ambient') {
+    refuse(
+      given,
+      ['externalHosts'],
+      'is not supported in ambient mode: stripping on the way out needs an egress waypoint for each ServiceEntry, which this package does not manage. The SDK never sends the passport off its allowlist; that is the guard there.',
+    );
+    refuse(
+      given,
+      ['edgeSelector'],
+      'applies to dataplane "sidecar" only: a waypoint policy targets a Service, so give edgeService (the edge Service\'s name) instead.',
+    );
+    waypointName =
+      given.waypointName === undefined
+        ? DEFAULT_WAYPOINT_NAME
+        : objectName('waypointName', given.waypointName, DEFAULT_WAYPOINT_NAME);
+  } else {
+    refuse(
+      given,
+      ['waypointName', 'edgeService'],
+      'applies to dataplane "ambient" only (sidecars enforce policy in each pod; there is no waypoint).',
+    );
+  }
+
+  const common = {
+    namespace,
+    header,
+    mode,
+    dataplane,
+    gatewaySelector,
+    gatewayName,
+    waypointName,
+    gatewayNamespace,
+    gatewayPrincipals: Object.freeze(gatewayPrincipals),
+    externalHosts: Object.freeze(externalHosts),
+  };
+
   if (mode === 'signed') {
-    for (const option of PLAIN_ONLY) {
-      if (given[option] !== undefined) {
-        fail(
-          option,
-          'applies to mode "plain" only (the Istio ingress mints the passport). In signed mode the edge service verifies tokens itself.',
-        );
-      }
-    }
+    refuse(
+      given,
+      PLAIN_ONLY,
+      'applies to mode "plain" only (the Istio ingress mints the passport). In signed mode the edge service verifies tokens itself.',
+    );
+    const ambient = dataplane === 'ambient';
     return Object.freeze({
-      namespace,
-      header,
-      mode,
-      gatewaySelector,
-      gatewayNamespace,
-      gatewayPrincipals: Object.freeze(gatewayPrincipals),
-      edgeSelector:
-        given.edgeSelector === undefined
+      ...common,
+      edgeSelector: ambient
+        ? undefined
+        : given.edgeSelector === undefined
           ? DEFAULT_EDGE_SELECTOR
           : labelSelector('edgeSelector', given.edgeSelector),
+      edgeService: !ambient
+        ? undefined
+        : given.edgeService === undefined
+          ? DEFAULT_EDGE_SERVICE
+          : objectName('edgeService', given.edgeService, DEFAULT_EDGE_SERVICE),
       issuer: undefined,
       jwksUri: undefined,
       audiences: Object.freeze([]),
       gatewayHosts: Object.freeze([]),
-      externalHosts: Object.freeze(externalHosts),
     });
   }
 
-  if (given.edgeSelector !== undefined) {
-    fail(
-      'edgeSelector',
-      'applies to mode "signed" only: in plain mode the Istio ingress mints the passport, there is no edge service.',
-    );
-  }
+  refuse(
+    given,
+    ['edgeSelector', 'edgeService'],
+    'applies to mode "signed" only: in plain mode the Istio ingress mints the passport, there is no edge service.',
+  );
   if (
     typeof given.issuer !== 'string' ||
     given.issuer.length === 0 ||
-    !NO_SPACE.test(given.issuer)
+    !PRINTABLE.test(given.issuer)
   ) {
     fail(
       'issuer',
-      `plain mode needs the users' token issuer (the "iss" claim), e.g. "https://issuer.example.com"; got ${describe(given.issuer)}.`,
+      `plain mode needs the users' token issuer (the "iss" claim, no spaces or control characters), e.g. "https://issuer.example.com"; got ${describe(given.issuer)}.`,
     );
   }
   return Object.freeze({
-    namespace,
-    header,
-    mode,
-    gatewaySelector,
-    gatewayNamespace,
-    gatewayPrincipals: Object.freeze(gatewayPrincipals),
+    ...common,
     edgeSelector: undefined,
+    edgeService: undefined,
     issuer: given.issuer,
     jwksUri: jwksUri(given.jwksUri),
     audiences: Object.freeze(stringList('audiences', given.audiences, 'api.example.com')),
-    gatewayHosts: Object.freeze(stringList('gatewayHosts', given.gatewayHosts, 'shop.example.com')),
-    externalHosts: Object.freeze(externalHosts),
+    gatewayHosts: Object.freeze(
+      stringList('gatewayHosts', given.gatewayHosts, 'shop.example.com').map(gatewayHost),
+    ),
   });
 }

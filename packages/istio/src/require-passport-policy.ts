@@ -1,5 +1,9 @@
-import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
+import {
+  AuthorizationPolicy,
+  type IAuthorizationPolicy,
+} from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { metadata } from './internal/metadata.js';
+import { gatewayTargetRefs } from './internal/target-refs.js';
 import {
   type IstioManifestOptions,
   type ResolvedIstioOptions,
@@ -17,6 +21,11 @@ export function buildRequirePassportPolicy(options: ResolvedIstioOptions): Autho
   return new AuthorizationPolicy({
     metadata: metadata('passport-relay-require-passport', options.namespace),
     spec: {
+      // Ambient: ztunnel cannot read headers (an L7 rule there fails closed, denying everything),
+      // so the policy attaches to the waypoint, which sees every request to the namespace.
+      ...(options.waypointName === undefined
+        ? {}
+        : { targetRefs: gatewayTargetRefs(options.waypointName) }),
       action: 'ALLOW',
       rules: [
         {
@@ -27,7 +36,7 @@ export function buildRequirePassportPolicy(options: ResolvedIstioOptions): Autho
           when: [{ key: `request.headers[${options.header}]`, values: ['*'] }],
         },
       ],
-    },
+    } as NonNullable<IAuthorizationPolicy['spec']>,
   });
 }
 
@@ -39,6 +48,9 @@ export function buildRequirePassportPolicy(options: ResolvedIstioOptions): Autho
  * The mesh checks that a passport is present; the SDK in each service checks that it is valid
  * (signed mode). In signed mode the edge service also gets {@link edgeIngressPolicy}, since the
  * ingress calls it before any passport exists.
+ *
+ * Ambient mode: attached by `targetRefs` to the waypoint `waypointName`; it holds for requests
+ * that pass the waypoint, which {@link onlyViaWaypointPolicy} makes every request.
  *
  * @example
  * ```ts

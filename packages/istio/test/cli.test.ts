@@ -92,6 +92,42 @@ describe('the passport-relay-istio bin', () => {
     for (const document of documents) expect(formatIssues(validator.validate(document))).toBe('');
   });
 
+  it('prints valid ambient YAML for a Gateway API ingress, equal to the API output', async () => {
+    const result = await spawnCli(
+      ...PLAIN_FLAGS,
+      '--dataplane',
+      'ambient',
+      '--gateway-name',
+      'ingress',
+      '--gateway-namespace',
+      'istio-ingress',
+    );
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const documents = parseYaml(result.stdout);
+    expect(documents).toEqual(
+      passportManifests({
+        namespace: 'shop',
+        mode: 'plain',
+        issuer: 'https://issuer.example.com',
+        jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
+        dataplane: 'ambient',
+        gatewayName: 'ingress',
+        gatewayNamespace: 'istio-ingress',
+      }).map((manifest) => manifest.toJSON()),
+    );
+    expect(documents.map((document) => document.kind)).toContain('Gateway');
+    for (const document of documents) expect(formatIssues(validator.validate(document))).toBe('');
+  });
+
+  it('exits 2 naming --jwks-uri for a JWKS URL with a leading space', async () => {
+    const flags = [...PLAIN_FLAGS];
+    flags[flags.indexOf('--jwks-uri') + 1] = ' https://issuer.example.com/jwks';
+    const result = await spawnCli(...flags);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('passport-relay-istio: --jwks-uri: ');
+  });
+
   it('prints help with both gateway selectors and exits 0', async () => {
     const result = await spawnCli('--help');
     expect(result.status).toBe(0);

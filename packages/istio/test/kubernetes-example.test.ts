@@ -98,10 +98,11 @@ describe('examples/kubernetes', () => {
     }
   });
 
-  it('injects the Istio sidecar: namespace label and pod label', () => {
+  it('injects the Istio sidecar by the namespace label alone, so the same workloads run in ambient/', () => {
     expect(named('Namespace', NAMESPACE).metadata.labels['istio-injection']).toBe('enabled');
     for (const deployment of ofKind('Deployment')) {
-      expect(deployment.spec.template.metadata.labels['sidecar.istio.io/inject']).toBe('true');
+      // A pod label sidecar.istio.io/inject=true would force a sidecar in the ambient namespace too.
+      expect(deployment.spec.template.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
     }
   });
 
@@ -200,5 +201,136 @@ describe('examples/kubernetes', () => {
         expect(entry!.spec.ports.some((port: Manifest) => port.protocol === 'HTTP')).toBe(true);
       }
     }
+  });
+});
+
+/** The manifests of one subdirectory of examples/kubernetes. */
+function exampleDir(dir: string): { file: string; manifest: Manifest }[] {
+  const path = join(EXAMPLE_DIR, dir);
+  return readdirSync(path)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(join(path, file), 'utf8')).map((document) => {
+        if (document.errors.length > 0) throw new Error(`${file}: ${document.errors.join('; ')}`);
+        return { file: `${dir}/${file}`, manifest: document.toJS() as Manifest };
+      }),
+    );
+}
+
+function find(list: { manifest: Manifest }[], kind: string, name: string): Manifest {
+  const found = list
+    .map(({ manifest }) => manifest)
+    .find((m) => m.kind === kind && m.metadata.name === name);
+  if (found === undefined) throw new Error(`no ${kind} named ${name}`);
+  return found;
+}
+
+describe('examples/kubernetes/ambient (ambient mode, Gateway API ingress)', () => {
+  const ambient = exampleDir('ambient');
+
+  it('validates every manifest through every layer (CRD schema, CEL rules, Envoy types)', () => {
+    expect(ambient.length).toBeGreaterThanOrEqual(9);
+    for (const { file, manifest } of ambient) {
+      expect(
+        formatIssues(validator.validate(manifest)),
+        `${file}: ${manifest.kind}/${manifest.metadata?.name}`,
+      ).toBe('');
+    }
+  });
+
+  it('labels the namespace for ambient, for the generated waypoint, and for ingress traffic', () => {
+    const namespace = find(ambient, 'Namespace', NAMESPACE);
+    const waypoints = ambient
+      .map(({ manifest }) => manifest)
+      .filter((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === 'istio-waypoint');
+    expect(waypoints).toHaveLength(1);
+    expect(namespace.metadata.labels).toMatchObject({
+      'istio.io/dataplane-mode': 'ambient',
+      'istio.io/use-waypoint': waypoints[0]!.metadata.name,
+      'istio.io/ingress-use-waypoint': 'true',
+    });
+    const viaWaypoint = find(ambient, 'AuthorizationPolicy', 'passport-relay-only-via-waypoint');
+    expect(viaWaypoint.spec.rules[0].from[0].source.principals).toEqual([
+      `cluster.local/ns/${NAMESPACE}/sa/${waypoints[0]!.metadata.name}`,
+    ]);
+  });
+
+  it('attaches the ingress policies to the Gateway API Gateway the HTTPRoute uses', () => {
+    const route = find(ambient, 'HTTPRoute', NAMESPACE);
+    const [parent] = route.spec.parentRefs;
+    const gateway = find(ambient, 'Gateway', parent.name);
+    expect(gateway.metadata.namespace).toBe(parent.namespace);
+    expect(gateway.spec.gatewayClassName).toBe('istio');
+    expect(gateway.spec.listeners.map((listener: Manifest) => listener.name)).toContain(
+      parent.sectionName,
+    );
+    const allowed = gateway.spec.listeners[0].allowedRoutes.namespaces;
+    expect(allowed.selector.matchLabels['kubernetes.io/metadata.name']).toBe(NAMESPACE);
+    const filter = ambient.map(({ manifest }) => manifest).find((m) => m.kind === 'EnvoyFilter')!;
+    expect(filter.metadata.namespace).toBe(gateway.metadata.namespace);
+    expect(filter.spec.workloadSelector.labels).toEqual({
+      'gateway.networking.k8s.io/gateway-name': gateway.metadata.name,
+    });
+    const edge = find(ambient, 'AuthorizationPolicy', 'passport-relay-edge-ingress');
+    expect(edge.spec.rules[0].from[0].source.principals).toEqual([
+      `cluster.local/ns/${gateway.metadata.namespace}/sa/${gateway.metadata.name}-istio`,
+    ]);
+  });
+
+  it('routes to the edge Service of the shared workloads, which the edge policy targets', () => {
+    const route = find(ambient, 'HTTPRoute', NAMESPACE);
+    const backends = route.spec.rules.flatMap((rule: Manifest) => rule.backendRefs);
+    const edge = find(ambient, 'AuthorizationPolicy', 'passport-relay-edge-ingress');
+    expect(backends.map((backend: Manifest) => backend.name)).toEqual([
+      edge.spec.targetRefs[0].name,
+    ]);
+    for (const backend of backends) {
+      const service = named('Service', backend.name);
+      expect(service.spec.ports.map((p: Manifest) => p.port)).toContain(backend.port);
+    }
+  });
+});
+
+describe('examples/kubernetes/knative (an SDK service as a Knative Service in the mesh)', () => {
+  const knative = exampleDir('knative');
+
+  it('validates every manifest (Knative Service subset with its webhook rules, Istio CRDs + CEL)', () => {
+    for (const { file, manifest } of knative) {
+      expect(
+        formatIssues(validator.validate(manifest)),
+        `${file}: ${manifest.kind}/${manifest.metadata?.name}`,
+      ).toBe('');
+    }
+  });
+
+  it('runs the same image and keys as the Deployment it replaces, letting Knative set PORT', () => {
+    const service = find(knative, 'Service', 'payments');
+    const deployment = named('Deployment', 'payments');
+    const [container] = service.spec.template.spec.containers;
+    const [original] = deployment.spec.template.spec.containers;
+    expect(container.image).toBe(original.image);
+    const names = (env: Manifest[]) =>
+      env.map((variable) => variable.name).filter((name) => name !== 'PORT');
+    expect(names(container.env)).toEqual(names(original.env));
+    expect(service.spec.template.metadata.annotations['sidecar.istio.io/inject']).toBe('true');
+    expect(service.spec.template.spec.serviceAccountName).toBe(
+      deployment.spec.template.spec.serviceAccountName,
+    );
+  });
+
+  it("still requires the passport on Knative's hops, with the generated header", () => {
+    const hops = find(knative, 'AuthorizationPolicy', 'passport-relay-knative-hops');
+    const required = named('AuthorizationPolicy', 'passport-relay-require-passport');
+    expect(hops.spec.rules[0].when).toEqual(required.spec.rules[0].when);
+  });
+
+  it('refuses what the Knative webhook refuses: PORT set by the user, a port not named http1/h2c', () => {
+    const service = JSON.parse(JSON.stringify(find(knative, 'Service', 'payments'))) as Manifest;
+    service.spec.template.spec.containers[0].env.push({ name: 'PORT', value: '8080' });
+    service.spec.template.spec.containers[0].ports[0].name = 'http';
+    const paths = validator.validate(service).map((issue) => issue.path);
+    expect(paths).toContain('spec.template.spec.containers[0].env[3].name');
+    expect(paths).toContain('spec.template.spec.containers[0].ports[0].name');
   });
 });

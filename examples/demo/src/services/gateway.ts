@@ -7,8 +7,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRelay, signedCodec, TRACING_HEADERS } from '@passport-relay/core';
-import { createGateway, createLocalTts } from '@passport-relay/gateway';
-import { gatewayMiddleware } from '@passport-relay/gateway/express';
+import {
+  createGateway,
+  createKeyRing,
+  createLocalTts,
+  generatePassportKey,
+  JWKS_PATH,
+  type KeyRing,
+} from '@passport-relay/gateway';
+import { gatewayMiddleware, jwksHandler } from '@passport-relay/gateway/express';
 import { installGlobalFetchPropagation } from '@passport-relay/undici';
 import express from 'express';
 import { SignJWT } from 'jose';
@@ -41,6 +48,21 @@ function profileOf(user: string) {
 // --- the edge -------------------------------------------------------------------------------
 const signingJwk = JSON.parse(env('PASSPORT_SIGNING_JWK'));
 const propagateTo = config.propagateTo();
+const numberEnv = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+const ttlSeconds = numberEnv('PASSPORT_TTL_SECONDS');
+
+// With PASSPORT_KEY_RING=1 the passport keys live in a key ring published at JWKS_PATH, and
+// services fetch them from there (PASSPORT_JWKS_URL), so the key rotates without a restart.
+const ring: KeyRing | undefined =
+  process.env.PASSPORT_KEY_RING === '1'
+    ? createKeyRing({
+        keys: [{ key: { kid: signingJwk.kid, privateJwk: signingJwk } }],
+        propagationMs: numberEnv('PASSPORT_KEY_PROPAGATION_MS') ?? 330_000,
+        retentionMs: numberEnv('PASSPORT_KEY_RETENTION_MS') ?? 330_000,
+      })
+    : undefined;
+/** How many passports each key signed: the rotation test reads it from /admin/keys. */
+const signedBy: Record<string, number> = {};
 const txnTokens = config.format() === 'txn-token';
 // Txn-Token mode: the edge is a local Transaction Token Service. Its relay verifies Txn-Tokens like
 // every service's, and the local TTS mints one per request with the same Ed25519 key.
@@ -49,8 +71,22 @@ const relay = txnTokens
   : createRelay({
       codec: signedCodec({
         issuer: config.issuer(),
-        keys: JSON.parse(env('PASSPORT_JWKS')),
-        signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        ...(ring
+          ? {
+              keys: ring,
+              signingKey: {
+                currentSigningKey() {
+                  const key = ring.currentSigningKey();
+                  signedBy[key.kid as string] = (signedBy[key.kid as string] ?? 0) + 1;
+                  return key;
+                },
+              },
+            }
+          : {
+              keys: JSON.parse(env('PASSPORT_JWKS')),
+              signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+            }),
       }),
       forwardHeaders: TRACING_HEADERS,
       ...(propagateTo ? { propagateTo } : {}),
@@ -71,6 +107,8 @@ const gateway = createGateway({
   issuer: IDP_ISSUER,
   audience: 'passport-demo',
   algorithms: ['EdDSA'],
+  // Short-lived passports (the rotation test) are still reused until a second before they expire.
+  ...(ttlSeconds === undefined ? {} : { cache: { marginSeconds: 1 } }),
 });
 installGlobalFetchPropagation(relay);
 
@@ -91,6 +129,41 @@ app.post('/idp/token', express.json({ type: () => true }), async (req, res) => {
     .sign(idpKeys.privateKey);
   res.json({ token });
 });
+
+if (ring) {
+  // Public, before the gateway middleware: services fetch it without a user token.
+  app.get(JWKS_PATH, jwksHandler(ring));
+  if (process.env.PASSPORT_KEY_ADMIN === '1') mountKeyAdmin(ring);
+}
+
+/**
+ * Demo and test only (PASSPORT_KEY_ADMIN=1, loopback): drive the ring over HTTP. A real edge
+ * runs these steps from its deployment tooling, with the same rules enforced by the ring.
+ */
+function mountKeyAdmin(keys: KeyRing): void {
+  const step = (run: (kid: string) => unknown) => (req: express.Request, res: express.Response) => {
+    try {
+      res.json(run(String(req.body?.kid)));
+    } catch (error) {
+      res.status(409).json({ error: (error as Error).message });
+    }
+  };
+  const admin = express.Router().use(express.json({ type: () => true }));
+  admin.get('/keys', (_req, res) => res.json({ keys: keys.status(), signedBy, now: Date.now() }));
+  admin.post(
+    '/keys/publish',
+    step(() => keys.publish(generatePassportKey())),
+  );
+  admin.post(
+    '/keys/activate',
+    step((kid) => keys.activate(kid)),
+  );
+  admin.post(
+    '/keys/retire',
+    step((kid) => keys.retire(kid)),
+  );
+  app.use('/admin', admin);
+}
 
 app.use(gatewayMiddleware(gateway));
 app.use(express.json());

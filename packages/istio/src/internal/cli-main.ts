@@ -27,6 +27,18 @@ Options:
                                   passports (default); plain: the Istio ingress mints them
                                   from the user's JWT
       --header <name>             passport header name (default: passport)
+      --dataplane <sidecar|ambient>
+                                  sidecar (default) or ambient: ztunnel plus a waypoint
+                                  that enforces the passport requirement (label the
+                                  namespace istio.io/dataplane-mode=ambient,
+                                  istio.io/use-waypoint=<waypoint> and
+                                  istio.io/ingress-use-waypoint=true)
+      --waypoint <name>           ambient: the waypoint's name (default: waypoint)
+      --edge-service <name>       ambient, signed mode: the edge Service's name (default:
+                                  gateway)
+      --gateway-name <name>       the ingress is this Kubernetes Gateway API Gateway
+                                  (gatewayClassName istio) in --gateway-namespace; its
+                                  policies attach by targetRefs (excludes --gateway-selector)
       --gateway-selector <k=v>    ingress gateway pod labels; repeat the flag or separate
                                   with commas (default: istio=ingressgateway, as istioctl
                                   installs it; the Helm gateway chart labels its pods
@@ -54,6 +66,10 @@ const FLAGS = {
   namespace: { type: 'string', short: 'n', multiple: true },
   mode: { type: 'string', multiple: true },
   header: { type: 'string', multiple: true },
+  dataplane: { type: 'string', multiple: true },
+  waypoint: { type: 'string', multiple: true },
+  'edge-service': { type: 'string', multiple: true },
+  'gateway-name': { type: 'string', multiple: true },
   'gateway-selector': { type: 'string', multiple: true },
   'gateway-namespace': { type: 'string', multiple: true },
   'gateway-principal': { type: 'string', multiple: true },
@@ -80,6 +96,10 @@ const FLAG_OF: Readonly<Record<keyof IstioManifestOptions, string>> = {
   namespace: '--namespace',
   mode: '--mode',
   header: '--header',
+  dataplane: '--dataplane',
+  gatewayName: '--gateway-name',
+  waypointName: '--waypoint',
+  edgeService: '--edge-service',
   gatewaySelector: '--gateway-selector',
   gatewayNamespace: '--gateway-namespace',
   gatewayPrincipals: '--gateway-principal',
@@ -189,6 +209,10 @@ function toOptions(values: Record<string, unknown>): IstioManifestOptions {
     namespace,
     mode: single(values, 'mode') as PassportMode | undefined,
     header: single(values, 'header'),
+    dataplane: single(values, 'dataplane'),
+    gatewayName: single(values, 'gateway-name'),
+    waypointName: single(values, 'waypoint'),
+    edgeService: single(values, 'edge-service'),
     gatewaySelector: selector(values, 'gateway-selector'),
     gatewayNamespace: single(values, 'gateway-namespace'),
     gatewayPrincipals: list(values, 'gateway-principal'),

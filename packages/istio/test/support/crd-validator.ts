@@ -6,21 +6,37 @@
  *   verbatim into ../crd-schemas), made strict the way the API server makes them: every object
  *   schema that lists `properties` and is not `x-kubernetes-preserve-unknown-fields` gets
  *   `additionalProperties: false` (Kubernetes prunes or, with strict validation, refuses unknown
- *   fields). `x-kubernetes-int-or-string` is honoured. CEL rules (`x-kubernetes-validations`) are
- *   NOT evaluated; Istio's admission webhook checks are not either.
+ *   fields). `x-kubernetes-int-or-string` is honoured. Then, on what passes, the CRD's CEL rules
+ *   (`x-kubernetes-validations`), as the API server evaluates them (./cel-rules.ts). Istio's
+ *   admission webhook is not run; the tests check its rules that matter where they apply.
+ * - EnvoyFilter patches converted strictly into Envoy's protobuf types, with their PGV rules
+ *   (./envoy-types.ts).
  * - The standard fields every object needs (apiVersion, kind, metadata.name, metadata.namespace),
  *   with Kubernetes' name rules.
  * - Kubernetes built-ins (Namespace, ServiceAccount, Service, Deployment) and Istio's
  *   ServiceEntry (for which no CRD schema is at hand) against the closed structural subsets in
  *   ./structural-schemas.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { celIssues } from './cel-rules.js';
+import { envoyPatchIssues } from './envoy-types.js';
 import { STRUCTURAL_SCHEMAS } from './structural-schemas.js';
 
 export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.meta.url));
+
+/**
+ * The schema sets a cluster of the newest supported versions holds: Istio 1.30.3 (the top of
+ * ../crd-schemas), the Gateway API standard channel and Knative Serving. Each subdirectory of
+ * ../crd-schemas names its API group in `api-group.txt` (Istio's kinds are mapped below).
+ */
+export const NEWEST_SCHEMA_DIRS: readonly string[] = [
+  CRD_SCHEMA_DIR,
+  join(CRD_SCHEMA_DIR, 'gateway-api'),
+].filter((dir) => existsSync(dir));
 
 /** The API group of each Istio kind whose schema we hold. */
 const ISTIO_GROUPS: Readonly<Record<string, string>> = {
@@ -149,6 +165,8 @@ function createAjv(): Ajv {
   });
   ajv.addFormat('int64', { type: 'number', validate: (value: number) => Number.isInteger(value) });
   ajv.addFormat('double', { type: 'number', validate: () => true });
+  ajv.addFormat('ipv4', /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/);
+  ajv.addFormat('ipv6', { validate: (value: string) => isIPv6(value) });
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
   return ajv;
@@ -206,17 +224,25 @@ function issueOf(error: ErrorObject): SchemaIssue {
 /** The strict validators of every kind we know, keyed by `apiVersion kind`. */
 export class ManifestValidator {
   readonly #validators = new Map<string, ValidateFunction>();
+  /** The CRD schemas as published (with their CEL rules), for the CEL layer. */
+  readonly #crdSchemas = new Map<string, Schema>();
   readonly #ajv = createAjv();
 
-  constructor(schemaDir: string = CRD_SCHEMA_DIR) {
-    for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.json'))) {
-      const match = /^([A-Za-z]+)_(v\w+)\.json$/.exec(file);
-      const group = match ? ISTIO_GROUPS[match[1]!] : undefined;
-      if (!match || group === undefined) {
-        throw new Error(`${file}: not a <Kind>_<version>.json schema of a known Istio kind`);
+  constructor(schemaDirs: readonly string[] = NEWEST_SCHEMA_DIRS) {
+    for (const schemaDir of schemaDirs) {
+      const groupFile = join(schemaDir, 'api-group.txt');
+      const dirGroup = existsSync(groupFile) ? readFileSync(groupFile, 'utf8').trim() : undefined;
+      for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.json'))) {
+        const match = /^([A-Za-z]+)_(v\w+)\.json$/.exec(file);
+        const group = match ? (dirGroup ?? ISTIO_GROUPS[match[1]!]) : undefined;
+        if (!match || group === undefined) {
+          throw new Error(`${file}: not a <Kind>_<version>.json schema of a known kind`);
+        }
+        const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Schema;
+        const key = `${group}/${match[2]} ${match[1]}`;
+        this.#crdSchemas.set(key, schema);
+        this.#add(`${group}/${match[2]}`, match[1]!, strictCrdSchema(schema) as Schema);
       }
-      const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Schema;
-      this.#add(`${group}/${match[2]}`, match[1]!, strictCrdSchema(schema) as Schema);
     }
     for (const { apiVersion, kind, schema } of STRUCTURAL_SCHEMAS) {
       this.#add(apiVersion, kind, strictCrdSchema(schema) as Schema);
@@ -254,7 +280,12 @@ export class ManifestValidator {
     if (validate === undefined) {
       return [{ path: 'kind', message: `no schema for ${kind} in ${apiVersion}` }];
     }
-    if (validate(plain)) return [];
+    const cel = this.#crdSchemas.get(`${apiVersion} ${kind}`);
+    // The API server runs CEL rules only on objects that pass the structural schema; istiod
+    // converts EnvoyFilter patches into Envoy's types (and Envoy checks their PGV rules) after.
+    if (validate(plain)) {
+      return [...(cel === undefined ? [] : celIssues(cel, plain)), ...envoyPatchIssues(plain)];
+    }
     const seen = new Set<string>();
     const issues: SchemaIssue[] = [];
     for (const error of validate.errors ?? []) {

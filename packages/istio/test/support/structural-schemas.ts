@@ -6,7 +6,7 @@
  * example needs it.
  *
  * ServiceEntry's fields and enums follow `@kubernetes-models/istio` (Istio 1.18 CRDs); the
- * shared CRD schema set has no ServiceEntry.
+ * shared CRD schema set has no ServiceEntry. HTTPRoute and the Knative Service: see each below.
  */
 
 type Schema = Record<string, unknown>;
@@ -134,7 +134,207 @@ const podSpec: Schema = {
 };
 
 /** `{ apiVersion, kind, schema }` for each structural subset. */
+/** A Gateway API hostname (gateway.networking.k8s.io/v1 `Hostname`, as in its CRDs). */
+const gatewayApiHostname: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 253,
+  pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+};
+const gatewayApiName: Schema = { type: 'string', minLength: 1, maxLength: 253 };
+const gatewayApiGroup: Schema = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+};
+const gatewayApiKind: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$',
+};
+const gatewayApiNamespace: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+};
+
+/**
+ * HTTPRoute (gateway.networking.k8s.io/v1): the fields the examples use, with the CRD's
+ * patterns and limits (Gateway API v1.4 standard channel). The CRD itself is not held (see
+ * ../crd-schemas/gateway-api/README.txt).
+ */
+const httpRoute: Schema = {
+  type: 'object',
+  required: ['spec'],
+  properties: {
+    spec: {
+      type: 'object',
+      properties: {
+        parentRefs: {
+          type: 'array',
+          maxItems: 32,
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              group: gatewayApiGroup,
+              kind: gatewayApiKind,
+              name: gatewayApiName,
+              namespace: gatewayApiNamespace,
+              sectionName: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 253,
+                pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+              },
+              port: port,
+            },
+          },
+        },
+        hostnames: { type: 'array', maxItems: 16, items: gatewayApiHostname },
+        rules: {
+          type: 'array',
+          maxItems: 16,
+          items: {
+            type: 'object',
+            properties: {
+              matches: {
+                type: 'array',
+                maxItems: 64,
+                items: {
+                  type: 'object',
+                  properties: {
+                    path: {
+                      type: 'object',
+                      properties: {
+                        type: { enum: ['Exact', 'PathPrefix', 'RegularExpression'] },
+                        value: { type: 'string', maxLength: 1024 },
+                      },
+                    },
+                    method: {
+                      enum: [
+                        'GET',
+                        'HEAD',
+                        'POST',
+                        'PUT',
+                        'DELETE',
+                        'CONNECT',
+                        'OPTIONS',
+                        'TRACE',
+                        'PATCH',
+                      ],
+                    },
+                  },
+                },
+              },
+              backendRefs: {
+                type: 'array',
+                maxItems: 16,
+                items: {
+                  type: 'object',
+                  required: ['name'],
+                  properties: {
+                    group: gatewayApiGroup,
+                    kind: gatewayApiKind,
+                    name: gatewayApiName,
+                    namespace: gatewayApiNamespace,
+                    port: port,
+                    weight: { type: 'integer', minimum: 0, maximum: 1000000 },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Ports queue-proxy holds in a Knative pod: a user container may not listen on them. */
+const KNATIVE_RESERVED_PORTS = [8012, 8013, 8022, 9090, 9091];
+/** Environment variables Knative sets itself and refuses from the user. */
+const KNATIVE_RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
+
+/**
+ * Knative Serving `Service` (serving.knative.dev/v1): the fields the example uses, following
+ * knative/serving config/core/300-resources/service.yaml (read at commit
+ * 01d9ed8eccfbd328ccc4a97cc53e938d11e1e2df; its PodSpec subset is ~100 KB and is not copied)
+ * plus the Knative webhook's rules for a serving container: one container, at most one port,
+ * named `http1` or `h2c`, not a queue-proxy port, no reserved environment variable.
+ */
+const knativeService: Schema = {
+  type: 'object',
+  required: ['spec'],
+  properties: {
+    spec: {
+      type: 'object',
+      required: ['template'],
+      properties: {
+        template: {
+          type: 'object',
+          required: ['spec'],
+          properties: {
+            metadata: {
+              type: 'object',
+              properties: { labels: stringMap, annotations: stringMap },
+            },
+            spec: {
+              type: 'object',
+              required: ['containers'],
+              properties: {
+                serviceAccountName: string,
+                containerConcurrency: { type: 'integer', minimum: 0, maximum: 1000 },
+                timeoutSeconds: { type: 'integer', minimum: 0 },
+                containers: {
+                  type: 'array',
+                  minItems: 1,
+                  maxItems: 1,
+                  items: {
+                    ...container,
+                    required: ['image'],
+                    properties: {
+                      ...(container.properties as Schema),
+                      ports: {
+                        type: 'array',
+                        maxItems: 1,
+                        items: {
+                          type: 'object',
+                          required: ['containerPort'],
+                          properties: {
+                            name: { enum: ['http1', 'h2c'] },
+                            containerPort: { ...port, not: { enum: KNATIVE_RESERVED_PORTS } },
+                            protocol: { enum: ['TCP'] },
+                          },
+                        },
+                      },
+                      env: {
+                        type: 'array',
+                        items: {
+                          ...envVar,
+                          properties: {
+                            ...(envVar.properties as Schema),
+                            name: { ...string, not: { enum: KNATIVE_RESERVED_ENV } },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 export const STRUCTURAL_SCHEMAS: readonly { apiVersion: string; kind: string; schema: Schema }[] = [
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', schema: httpRoute },
+  { apiVersion: 'serving.knative.dev/v1', kind: 'Service', schema: knativeService },
   { apiVersion: 'v1', kind: 'Namespace', schema: { type: 'object', properties: {} } },
   {
     apiVersion: 'v1',

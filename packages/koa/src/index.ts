@@ -1,0 +1,2 @@
+export { type PassportState, passportRelay } from './middleware.js';
+export type { KoaRelayOptions } from './options.js';

@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+
+/**
+ * Options of {@link passportRelay}. Every field is optional; the defaults suit a service behind an
+ * edge that mints passports but also serves anonymous callers.
+ * @example
+ * ```ts
+ * app.use(passportRelay(relay, { required: true, onRefusal: 'throw' }));
+ * ```
+ */
+export interface KoaRelayOptions {
+  /**
+   * Refuse requests that carry no passport (`ERR_PASSPORT_MISSING`, 401). A predicate decides per
+   * request, so health checks stay open. A passport that is present is always verified.
+   * @default false
+   * @example
+   * ```ts
+   * passportRelay(relay, { required: (ctx) => ctx.path !== '/healthz' });
+   * ```
+   */
+  readonly required?: boolean | ((ctx: Context) => boolean);
+  /**
+   * What happens to a refused request:
+   * - `'respond'`: answer at once with core's `refusalResponse(error)`: the status (401, 400 or
+   *   431), an `application/problem+json` body that never echoes the token, `WWW-Authenticate` on 401.
+   * - `'throw'`: throw the `PassportError` (its `status` is the HTTP status), so your error-handling
+   *   middleware or `app.on('error')` answers.
+   * @default 'respond'
+   */
+  readonly onRefusal?: 'respond' | 'throw';
+}
