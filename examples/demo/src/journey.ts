@@ -8,6 +8,10 @@ export interface Hop {
   readonly sub: string | null;
   /** Whether the passport was verified at this hop (signed mode and present). */
   readonly verified: boolean;
+  /** The header identity arrived on: `passport` or `txn-token`. */
+  readonly header?: string;
+  /** In Txn-Token mode, the transaction id this hop verified (the same at every hop). */
+  readonly txn?: string | null;
 }
 
 /** A service's response: its own hop, then whatever the next hop answered. */

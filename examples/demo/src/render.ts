@@ -14,7 +14,11 @@ function table(rows: string[][]): string {
 
 /** The demo's facts as a person reads them. */
 export function renderDemo(result: DemoResult): string {
-  const out: string[] = [];
+  const out: string[] = [
+    result.format === 'txn-token'
+      ? 'Format: IETF Transaction Tokens (txn-token header; the gateway is a local TTS)'
+      : 'Format: signed passports (passport header)',
+  ];
   for (const [index, request] of result.requests.entries()) {
     out.push(`\nRequest ${index + 1}: ${request.user}, HTTP ${request.status}`);
     const rows = [['  hop', 'framework', 'next call with', 'passport subject', 'verified']];

@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { flatten, type Hop, type HopReport, partnerOf } from './journey.js';
-import { startTopology } from './topology.js';
+import { type DemoFormat, startTopology } from './topology.js';
 
 export interface RequestJourney {
   readonly user: string;
@@ -15,6 +15,7 @@ export interface RequestJourney {
 
 export interface DemoResult {
   readonly ok: boolean;
+  readonly format: DemoFormat;
   readonly requests: RequestJourney[];
   readonly partner: { readonly receivedPassport: boolean; readonly requests: number };
   readonly forged: { readonly status: number; readonly code: string | undefined };
@@ -31,23 +32,34 @@ async function json(response: Response): Promise<Record<string, unknown>> {
   }
 }
 
-/** A passport an attacker signs with a key of their own, claiming to be an admin. */
-function forgePassport(): string {
+/** A passport (or Txn-Token) an attacker signs with a key of their own, claiming to be an admin. */
+function forgePassport(format: DemoFormat): string {
   const attacker = generateKeyPairSync('ed25519');
   const now = Math.floor(Date.now() / 1000);
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${part({ alg: 'EdDSA', kid: 'demo-1', typ: 'JWT' })}.${part({
+  const claims = {
     sub: 'mallory',
     roles: ['admin'],
     iss: 'https://gateway.demo',
     iat: now,
     exp: now + 300,
-  })}`;
+  };
+  const txn = {
+    txn: 'forged',
+    aud: 'passport-demo.internal',
+    scope: 'checkout',
+    req_wl: 'mallory',
+  };
+  const input =
+    format === 'txn-token'
+      ? `${part({ alg: 'EdDSA', kid: 'demo-1', typ: 'txntoken+jwt' })}.${part({ ...claims, ...txn })}`
+      : `${part({ alg: 'EdDSA', kid: 'demo-1', typ: 'JWT' })}.${part(claims)}`;
   return `${input}.${sign(null, Buffer.from(input), attacker.privateKey).toString('base64url')}`;
 }
 
-export async function runDemo(): Promise<DemoResult> {
-  const topology = await startTopology();
+export async function runDemo(options: { readonly format?: DemoFormat } = {}): Promise<DemoResult> {
+  const format = options.format ?? 'passport';
+  const topology = await startTopology({ format });
   const stopOnSignal = () => void topology.stop().then(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   try {
@@ -71,7 +83,10 @@ export async function runDemo(): Promise<DemoResult> {
     // A forged passport sent straight to an internal service, past the gateway.
     const forgedResponse = await fetch(`${url.orders}/checkout`, {
       method: 'POST',
-      headers: { passport: forgePassport(), 'content-type': 'application/json' },
+      headers: {
+        [format === 'txn-token' ? 'txn-token' : 'passport']: forgePassport(format),
+        'content-type': 'application/json',
+      },
       body: '{}',
     });
     const forged = {
@@ -115,8 +130,19 @@ export async function runDemo(): Promise<DemoResult> {
       },
       { name: 'the anonymous request was refused (401)', ok: anonymous.status === 401 },
     ];
+    if (format === 'txn-token') {
+      const txns = requests.map((r) => new Set(r.hops.map((h) => h.txn)));
+      checks.push({
+        name: 'every hop verified a Txn-Token, one txn per request, a new one for each request',
+        ok:
+          requests.every((r) => r.hops.every((h) => h.header === 'txn-token')) &&
+          txns.every((set) => set.size === 1 && typeof [...set][0] === 'string') &&
+          new Set(txns.map((set) => [...set][0])).size === requests.length,
+      });
+    }
     return {
       ok: checks.every((check) => check.ok),
+      format,
       requests,
       partner: partnerReport,
       forged,

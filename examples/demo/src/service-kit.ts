@@ -14,6 +14,7 @@ import {
   remoteJwks,
   signedCodec,
   TRACING_HEADERS,
+  txnTokenCodec,
 } from '@passport-relay/core';
 import type { Hop } from './journey.js';
 
@@ -29,6 +30,10 @@ export const config = {
   issuer: () => env('PASSPORT_ISSUER', 'https://gateway.passport-demo'),
   /** Comma-separated `propagateTo`; unset means the core default (in-cluster names, loopback). */
   propagateTo: () => process.env.PASSPORT_PROPAGATE_TO?.split(',').map((p) => p.trim()),
+  /** `passport` (signed passports) or `txn-token` (IETF Transaction Tokens). */
+  format: () => env('PASSPORT_FORMAT', 'passport'),
+  /** The trust domain Txn-Tokens name in `aud`. */
+  trustDomain: () => env('TXN_TOKEN_TRUST_DOMAIN', 'passport-demo.internal'),
 };
 
 /**
@@ -52,7 +57,13 @@ function passportKeys() {
 export function serviceRelay(): Relay {
   const propagateTo = config.propagateTo();
   return createRelay({
-    codec: signedCodec({ issuer: config.issuer(), keys: passportKeys() }),
+    codec:
+      config.format() === 'txn-token'
+        ? txnTokenCodec({
+            trustDomain: config.trustDomain(),
+            keys: JSON.parse(env('PASSPORT_JWKS')),
+          })
+        : signedCodec({ issuer: config.issuer(), keys: passportKeys() }),
     forwardHeaders: TRACING_HEADERS,
     ...(propagateTo ? { propagateTo } : {}),
   });
@@ -66,6 +77,8 @@ export function hop(relay: Relay, service: string, framework: string, client: st
     client,
     sub: passport?.sub ?? null,
     verified: passport !== undefined && relay.mode === 'signed',
+    header: relay.header,
+    ...(relay.header === 'txn-token' ? { txn: (passport?.txn as string | undefined) ?? null } : {}),
   };
 }
 

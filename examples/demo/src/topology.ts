@@ -40,6 +40,11 @@ export interface TopologyOptions {
     readonly retentionMs: number;
     readonly passportTtlSeconds: number;
   };
+  /**
+   * How identity travels: the SDK's signed passport (default) or IETF Transaction Tokens, with the
+   * gateway as a local Transaction Token Service.
+   */
+  readonly format?: DemoFormat;
 }
 
 export interface Topology {
@@ -120,9 +125,14 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void>
   });
 }
 
+/** How identity travels: the SDK's own signed passport, or IETF Transaction Tokens. */
+export type DemoFormat = 'passport' | 'txn-token';
+
 /**
  * Start the demo: passport keys generated here (only the gateway gets the private half), the
  * partner API on 127.0.0.2 (loopback, but off the services' allowlist), the rest on 127.0.0.1.
+ * With `format: 'txn-token'` the gateway is a local Transaction Token Service and every service
+ * verifies Txn-Tokens with the same public key.
  */
 /** A loopback port free right now (taken and released), for a service others must know first. */
 function freePort(): Promise<number> {
@@ -157,6 +167,11 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     await Promise.all([...running.values()].map(({ child }) => stopProcess(child, 'SIGTERM')));
   };
   const rotation = options.keyRotation;
+  if (rotation && options.format === 'txn-token') {
+    throw new Error(
+      'the demo rotates keys for signed passports only; run Txn-Token mode without keyRotation',
+    );
+  }
   // With rotation, services learn the keys from the gateway's JWKS; they start first, so they
   // are told its address in advance (they serve 503 until it answers, then fetch it).
   const gatewayPort = rotation ? await freePort() : undefined;
@@ -178,7 +193,11 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       }
     : {};
   try {
-    const shared = { ...keysFrom, PASSPORT_PROPAGATE_TO: '127.0.0.1' };
+    const shared = {
+      ...keysFrom,
+      PASSPORT_PROPAGATE_TO: '127.0.0.1',
+      PASSPORT_FORMAT: options.format ?? 'passport',
+    };
     await launch('partner', '127.0.0.2', {});
     await launch('users', '127.0.0.1', { ...shared, EXTERNAL_URL: `${url.partner}/enrich` });
     await launch('payments', '127.0.0.1', { ...shared, USERS_URL: url.users });

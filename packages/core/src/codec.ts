@@ -27,4 +27,8 @@ export interface PassportCodec {
   encode(claims: PassportClaims, nowSeconds: number, options?: EncodeOptions): string;
   /** Whether {@link PassportCodec.encode} can work: false for a signed codec without a signing key. */
   readonly canEncode: boolean;
+  /** The header this format travels on when the relay names none, e.g. `txn-token`. */
+  readonly header?: string;
+  /** `false` when every value must reach `decode` (a replay check): the relay then never caches. */
+  readonly cacheable?: boolean;
 }

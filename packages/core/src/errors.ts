@@ -19,7 +19,16 @@ export type PassportErrorCode =
   | 'ERR_PASSPORT_SCHEMA'
   | 'ERR_PASSPORT_UNAVAILABLE'
   | 'ERR_PASSPORT_OPTIONS'
-  | 'ERR_PASSPORT_CANNOT_ISSUE';
+  | 'ERR_PASSPORT_CANNOT_ISSUE'
+  | 'ERR_TXN_TOKEN_TYPE'
+  | 'ERR_TXN_TOKEN_AUDIENCE'
+  | 'ERR_TXN_TOKEN_CLAIM'
+  | 'ERR_TXN_TOKEN_REPLAYED'
+  | 'ERR_TXN_TOKEN_SCOPE_WIDENED'
+  | 'ERR_TXN_TOKEN_ACCESS_TOKEN_EMBEDDED'
+  | 'ERR_TTS_UNAVAILABLE'
+  | 'ERR_TTS_REFUSED'
+  | 'ERR_TTS_RESPONSE';
 
 interface CodeInfo {
   readonly status: number;
@@ -42,6 +51,18 @@ export const PASSPORT_ERRORS: Readonly<Record<PassportErrorCode, CodeInfo>> = Ob
   ERR_PASSPORT_UNAVAILABLE: { status: 503, title: 'Verification keys unavailable' },
   ERR_PASSPORT_OPTIONS: { status: 500, title: 'passport-relay misconfigured' },
   ERR_PASSPORT_CANNOT_ISSUE: { status: 500, title: 'Passport cannot be issued' },
+  ERR_TXN_TOKEN_TYPE: { status: 401, title: 'Not a Transaction Token (typ)' },
+  ERR_TXN_TOKEN_AUDIENCE: { status: 401, title: 'Transaction Token for another trust domain' },
+  ERR_TXN_TOKEN_CLAIM: { status: 401, title: 'Transaction Token claim missing or invalid' },
+  ERR_TXN_TOKEN_REPLAYED: { status: 401, title: 'Transaction Token replayed' },
+  ERR_TXN_TOKEN_SCOPE_WIDENED: { status: 403, title: 'Transaction scope not granted' },
+  ERR_TXN_TOKEN_ACCESS_TOKEN_EMBEDDED: {
+    status: 500,
+    title: 'Transaction Token would embed the access token',
+  },
+  ERR_TTS_UNAVAILABLE: { status: 503, title: 'Transaction Token Service unavailable' },
+  ERR_TTS_REFUSED: { status: 502, title: 'Transaction Token Service refused the request' },
+  ERR_TTS_RESPONSE: { status: 502, title: 'Transaction Token Service response invalid' },
 });
 
 const brand = Symbol.for('passport-relay.PassportError');

@@ -57,3 +57,4 @@ export type { OutboundHeaders, RelayContext } from './relay-context.js';
 export { type RemoteJwks, type RemoteJwksOptions, remoteJwks } from './remote-jwks.js';
 export type { StandardSchemaV1 } from './schema.js';
 export { type SignedCodecOptions, signedCodec } from './signed-codec.js';
+export * from './txn-token.js';

@@ -18,7 +18,7 @@ export type PassportAlgorithm = 'EdDSA' | 'HS256';
 export const PASSPORT_ALGORITHMS: readonly PassportAlgorithm[] = Object.freeze(['EdDSA', 'HS256']);
 
 /** Key material in any of the forms Node understands. */
-type AsymmetricKeyMaterial = KeyObject | JsonWebKey | string | webcrypto.CryptoKey;
+export type AsymmetricKeyMaterial = KeyObject | JsonWebKey | string | webcrypto.CryptoKey;
 
 /**
  * A key that verifies passports.
@@ -109,10 +109,16 @@ function checkedSecretSize(size: number, where: string, key: KeyObject | undefin
   return key;
 }
 
-function ed25519(
+/**
+ * Read asymmetric key material in any form Node understands (KeyObject, CryptoKey, JWK, PEM) as a
+ * public or private `KeyObject`. The caller checks the key type: the algorithm is never guessed
+ * from the key.
+ */
+export function readAsymmetricKey(
   material: AsymmetricKeyMaterial,
   want: 'public' | 'private',
   where: string,
+  what: string,
 ): KeyObject {
   let key: KeyObject;
   try {
@@ -128,19 +134,26 @@ function ed25519(
       key = want === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
     }
   } catch (cause) {
-    throw Object.assign(badOption(`${where}: the Ed25519 key could not be read.`), { cause });
+    throw Object.assign(badOption(`${where}: the ${what} key could not be read.`), { cause });
   }
+  if (want === 'private' && key.type !== 'private') {
+    throw badOption(`${where}: signing with ${what} needs the private key.`);
+  }
+  return want === 'public' && key.type === 'private' ? createPublicKey(key) : key;
+}
+
+function ed25519(
+  material: AsymmetricKeyMaterial,
+  want: 'public' | 'private',
+  where: string,
+): KeyObject {
+  const key = readAsymmetricKey(material, want, where, 'Ed25519');
   if (key.asymmetricKeyType !== 'ed25519') {
     throw badOption(
       `${where}: EdDSA keys must be Ed25519 (received ${key.asymmetricKeyType ?? key.type}).`,
     );
   }
-  if (want === 'private') {
-    if (key.type !== 'private')
-      throw badOption(`${where}: signing with EdDSA needs the private key.`);
-    return key;
-  }
-  return key.type === 'private' ? createPublicKey(key) : key;
+  return key;
 }
 
 function hmacVerifier(kid: string | undefined, secret: KeyObject): ResolvedVerifier {

@@ -278,7 +278,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       'createRelay: "codec" is required: signedCodec({ keys, issuer }) to verify signatures, or plainCodecTrustingMesh() when an Istio mesh guarantees integrity.',
     );
   }
-  const header = headerName(options.header ?? 'passport', 'header');
+  const header = headerName(options.header ?? codec.header ?? 'passport', 'header');
   const forwardHeaders = resolveForwardHeaders(options.forwardHeaders, header);
   const policy = compileDestinationPolicy(options.propagateTo ?? DEFAULT_PROPAGATE_TO);
   const limits: ResolvedLimits = resolveLimits(options.limits);
@@ -288,7 +288,10 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       'createRelay: "schema" must be a Standard Schema (zod, valibot, arktype, ...).',
     );
   }
-  const maxEntries = options.cache === false ? 0 : (options.cache?.maxEntries ?? 10_000);
+  const maxEntries =
+    options.cache === false || codec.cacheable === false
+      ? 0
+      : (options.cache?.maxEntries ?? 10_000);
   if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
     throw badOption('createRelay: cache.maxEntries must be an integer from 0 to 1000000.');
   }

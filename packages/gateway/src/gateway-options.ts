@@ -1,5 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { PassportClaims, PassportFields, Relay } from '@passport-relay/core';
+import type { LocalTts } from './local-tts.js';
 import type { UserClaims } from './user-claims.js';
 
 /**
@@ -165,4 +166,11 @@ export interface GatewayOptions<T extends object = PassportFields, R = unknown> 
    * @default 8192
    */
   readonly maxTokenBytes?: number;
+  /**
+   * Mint a Transaction Token per request with this local TTS (`createLocalTts`). With a relay built
+   * on `txnTokenCodec` the gateway sends Txn-Tokens only; with a passport relay whose
+   * `forwardHeaders` list the Txn-Token header it sends both, for a migration. A client-supplied
+   * Txn-Token is always stripped.
+   */
+  readonly txnToken?: LocalTts<R>;
 }

@@ -44,6 +44,8 @@ export interface AuthenticateOptions<R = unknown> {
    * @default true
    */
   readonly required?: boolean;
+  /** The caller's IP address, written into a Txn-Token's `rctx.req_ip` (with `txnToken`). */
+  readonly clientIp?: string;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface Authenticated<T extends object = PassportFields> {
   readonly value: string;
   /** Enter it with `relay.runWith(context, fn)` so outbound hooks carry the passport. */
   readonly context: RelayContext<T>;
+  /** The Txn-Token minted for this request, when the gateway has a local TTS (`txnToken`). */
+  readonly txnToken?: string;
 }
 
 /**
@@ -107,6 +111,8 @@ export interface Gateway<T extends object = PassportFields, R = unknown> {
   readonly stripHeaders: readonly string[];
   /** The `realm` of the Bearer challenge. */
   readonly realm: string;
+  /** The header the local TTS's Txn-Tokens travel on, when the gateway has one (`txnToken`). */
+  readonly txnTokenHeader: string | undefined;
   /** Minted passports remembered now, and the bound. */
   readonly cache: { readonly size: number; readonly maxEntries: number };
   /**
@@ -182,7 +188,7 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
   options: GatewayOptions<T, R>,
 ): Gateway<T, R> {
   const resolved = resolveGatewayOptions(options);
-  const { relay, toPassport, stripHeaders, realm, maxTokenBytes } = resolved;
+  const { relay, toPassport, stripHeaders, realm, maxTokenBytes, txnToken } = resolved;
   let verifyUserToken: ReturnType<typeof userTokenVerifier>;
   try {
     verifyUserToken = userTokenVerifier(resolved.policy);
@@ -263,16 +269,44 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
     if (token === undefined) {
       return { passport: undefined, value: undefined, context: relay.extract(carrier) };
     }
-    const value = await passportFor(token, authenticateOptions.request as R);
-    carrier[relay.header] = value;
+    const request = authenticateOptions.request as R;
+    if (txnToken === undefined) {
+      const value = await passportFor(token, request);
+      carrier[relay.header] = value;
+      const context = relay.extract(carrier, { required: true });
+      return { passport: context.passport as Passport<T>, value, context };
+    }
+    // A Txn-Token names one transaction: minted per request, never reused.
+    const [claims, value] = await Promise.all([
+      verifyUserToken(token),
+      resolved.txnTokenOnly ? undefined : passportFor(token, request),
+    ]);
+    const passport = await toPassport(claims, request);
+    const minted = txnToken.mint({
+      claims,
+      accessToken: token,
+      passport,
+      request,
+      ...(authenticateOptions.clientIp === undefined
+        ? {}
+        : { clientIp: authenticateOptions.clientIp }),
+    });
+    carrier[txnToken.header] = minted;
+    if (value !== undefined) carrier[relay.header] = value;
     const context = relay.extract(carrier, { required: true });
-    return { passport: context.passport as Passport<T>, value, context };
+    return {
+      passport: context.passport as Passport<T>,
+      value: value ?? minted,
+      context,
+      txnToken: minted,
+    };
   }
 
   return Object.freeze({
     relay,
     stripHeaders,
     realm,
+    txnTokenHeader: txnToken?.header,
     cache: Object.freeze({
       get size() {
         return cache.size;

@@ -37,6 +37,13 @@ export {
   type KeyStatus,
 } from './key-ring.js';
 export {
+  createLocalTts,
+  type LocalTts,
+  type LocalTtsInput,
+  type LocalTtsOptions,
+  type TxnScope,
+} from './local-tts.js';
+export {
   type DefaultPassportFields,
   defaultToPassport,
   type ToPassport,

@@ -10,6 +10,7 @@ import { createRelay, signedCodec, TRACING_HEADERS } from '@passport-relay/core'
 import {
   createGateway,
   createKeyRing,
+  createLocalTts,
   generatePassportKey,
   JWKS_PATH,
   type KeyRing,
@@ -25,6 +26,7 @@ import {
   env,
   hop,
   serve,
+  serviceRelay,
 } from '../service-kit.js';
 
 // --- the demo identity provider -----------------------------------------------------------
@@ -61,32 +63,46 @@ const ring: KeyRing | undefined =
     : undefined;
 /** How many passports each key signed: the rotation test reads it from /admin/keys. */
 const signedBy: Record<string, number> = {};
-const relay = createRelay({
-  codec: signedCodec({
-    issuer: config.issuer(),
-    ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
-    ...(ring
-      ? {
-          keys: ring,
-          signingKey: {
-            currentSigningKey() {
-              const key = ring.currentSigningKey();
-              signedBy[key.kid as string] = (signedBy[key.kid as string] ?? 0) + 1;
-              return key;
-            },
-          },
-        }
-      : {
-          keys: JSON.parse(env('PASSPORT_JWKS')),
-          signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
-        }),
-  }),
-  forwardHeaders: TRACING_HEADERS,
-  ...(propagateTo ? { propagateTo } : {}),
-});
+const txnTokens = config.format() === 'txn-token';
+// Txn-Token mode: the edge is a local Transaction Token Service. Its relay verifies Txn-Tokens like
+// every service's, and the local TTS mints one per request with the same Ed25519 key.
+const relay = txnTokens
+  ? serviceRelay()
+  : createRelay({
+      codec: signedCodec({
+        issuer: config.issuer(),
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        ...(ring
+          ? {
+              keys: ring,
+              signingKey: {
+                currentSigningKey() {
+                  const key = ring.currentSigningKey();
+                  signedBy[key.kid as string] = (signedBy[key.kid as string] ?? 0) + 1;
+                  return key;
+                },
+              },
+            }
+          : {
+              keys: JSON.parse(env('PASSPORT_JWKS')),
+              signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+            }),
+      }),
+      forwardHeaders: TRACING_HEADERS,
+      ...(propagateTo ? { propagateTo } : {}),
+    });
 const jwksUri = process.env.USER_TOKEN_JWKS_URI;
 const gateway = createGateway({
   relay,
+  ...(txnTokens
+    ? {
+        txnToken: createLocalTts({
+          signingKey: { alg: 'EdDSA', kid: signingJwk.kid, key: signingJwk },
+          trustDomain: config.trustDomain(),
+          workloadId: 'gateway.passport-demo',
+        }),
+      }
+    : {}),
   ...(jwksUri ? { jwksUrl: jwksUri } : { jwks: { keys: [idpJwk] } }),
   issuer: IDP_ISSUER,
   audience: 'passport-demo',
@@ -103,7 +119,7 @@ app.post('/idp/token', express.json({ type: () => true }), async (req, res) => {
   const user = String(req.body?.user);
   const person = profileOf(user);
   if (!person) return void res.status(404).json({ error: 'no such user' });
-  const token = await new SignJWT({ ...person })
+  const token = await new SignJWT({ ...person, scope: 'checkout' })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'idp-1' })
     .setSubject(user)
     .setIssuer(IDP_ISSUER)

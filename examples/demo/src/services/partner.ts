@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { serve } from '../service-kit.js';
 
 const received: { passport: boolean; forwarded: string[] }[] = [];
-const identityHeaders = ['passport', 'x-request-id', 'traceparent', 'authorization'];
+const identityHeaders = ['passport', 'txn-token', 'x-request-id', 'traceparent', 'authorization'];
 
 const server = createServer((req, res) => {
   if (req.url === '/report') {
@@ -19,7 +19,7 @@ const server = createServer((req, res) => {
     );
     return;
   }
-  const passport = req.headers.passport !== undefined;
+  const passport = req.headers.passport !== undefined || req.headers['txn-token'] !== undefined;
   received.push({
     passport,
     forwarded: identityHeaders.filter((h) => req.headers[h] !== undefined),

@@ -50,18 +50,29 @@ export async function admit<T extends object = PassportFields, R = unknown>(
 ): Promise<GatewayResult<T>> {
   strip(req, stripped);
   const isRequired = typeof required === 'function' ? required(request) : required;
+  // Express and Fastify both expose `ip` (honouring their trust-proxy settings).
+  const clientIp =
+    (request as { ip?: unknown } | undefined)?.ip ??
+    (req as { socket?: { remoteAddress?: string } }).socket?.remoteAddress;
   const result = await gateway.authenticate(req.headersDistinct ?? req.headers, {
     request,
     required: isRequired,
+    ...(typeof clientIp === 'string' ? { clientIp } : {}),
   });
-  if (result.value !== undefined) {
-    const name = gateway.relay.header;
-    req.headers[name] = result.value;
-    req.rawHeaders?.push(name, result.value);
-    const distinct = req.headersDistinct;
-    if (distinct !== undefined) distinct[name] = [result.value];
+  if (result.value !== undefined) setHeader(req, gateway.relay.header, result.value);
+  const txnToken = (result as { txnToken?: string }).txnToken;
+  const txnHeader = gateway.txnTokenHeader;
+  if (txnToken !== undefined && txnHeader !== undefined && txnHeader !== gateway.relay.header) {
+    setHeader(req, txnHeader, txnToken);
   }
   return result;
+}
+
+function setHeader(req: NodeRequest, name: string, value: string): void {
+  req.headers[name] = value;
+  req.rawHeaders?.push(name, value);
+  const distinct = req.headersDistinct;
+  if (distinct !== undefined) distinct[name] = [value];
 }
 
 /** Check an adapter's options once, at registration. */

@@ -10,6 +10,7 @@ import {
   USER_TOKEN_ALGORITHMS,
   type UserTokenAlgorithm,
 } from '../gateway-options.js';
+import type { LocalTts } from '../local-tts.js';
 import { defaultToPassport, type UserClaims } from '../user-claims.js';
 import { isChallengeText } from './bearer-challenge.js';
 import type { KeySource, UserTokenPolicy } from './user-token-verifier.js';
@@ -30,6 +31,9 @@ export interface ResolvedGatewayOptions<T extends object, R> {
   readonly cacheMaxEntries: number;
   readonly cacheMarginSeconds: number;
   readonly maxTokenBytes: number;
+  /** The local TTS, and whether the relay carries Txn-Tokens only (no passport minted). */
+  readonly txnToken: LocalTts<R> | undefined;
+  readonly txnTokenOnly: boolean;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -46,6 +50,7 @@ const KNOWN_OPTIONS = new Set([
   'realm',
   'cache',
   'maxTokenBytes',
+  'txnToken',
 ]);
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
@@ -213,6 +218,27 @@ function checkRelayCanMint(relay: Relay<object>): void {
   }
 }
 
+/** Mint one Txn-Token and verify it, so a relay without the local TTS's public key fails now. */
+function checkRelayVerifiesTxnTokens(relay: Relay<object>, txnToken: LocalTts<never>): void {
+  const probe = txnToken.minter.mint({
+    sub: 'passport-relay-gateway-start-up-check',
+    scope: 'probe',
+  });
+  try {
+    relay.verify(probe);
+  } catch (error) {
+    const code = isPassportError(error) ? error.code : undefined;
+    if (code === 'ERR_PASSPORT_KEY_UNKNOWN' || code === 'ERR_PASSPORT_SIGNATURE') {
+      throw bad(
+        '"relay" cannot verify the Txn-Tokens "txnToken" mints: add the public half of its signingKey (publicTxnTokenJwk) to txnTokenCodec({ keys }).',
+      );
+    }
+    if (code === 'ERR_TXN_TOKEN_AUDIENCE') {
+      throw bad('"relay" and "txnToken" name different trust domains.');
+    }
+  }
+}
+
 /** Validate every option once, at start-up, with messages that say how to fix them. */
 export function resolveGatewayOptions<T extends object = PassportFields, R = unknown>(
   options: GatewayOptions<T, R>,
@@ -281,8 +307,25 @@ export function resolveGatewayOptions<T extends object = PassportFields, R = unk
   const cacheMarginSeconds =
     cache === false ? 0 : integer(cache.marginSeconds, 'cache.marginSeconds', 0, 3_600, 30);
   const maxTokenBytes = integer(options.maxTokenBytes, 'maxTokenBytes', 64, 65_536, 8_192);
-  checkRelayCanMint(relay as Relay<object>);
-  const stripped = new Set(stripHeaders);
+  const txnToken = options.txnToken as LocalTts<R> | undefined;
+  if (txnToken !== undefined && (typeof txnToken?.mint !== 'function' || !txnToken.header)) {
+    throw bad(
+      '"txnToken" must be a local TTS from createLocalTts({ signingKey, trustDomain, workloadId }).',
+    );
+  }
+  const txnTokenOnly = txnToken !== undefined && relay.header === txnToken.header;
+  if (txnToken !== undefined && !txnTokenOnly && !relay.forwardHeaders.includes(txnToken.header)) {
+    throw bad(
+      `"txnToken" needs a way downstream: build the relay on txnTokenCodec (Txn-Tokens only), or add '${txnToken.header}' to the passport relay's forwardHeaders (both formats, for a migration).`,
+    );
+  }
+  if (txnTokenOnly) checkRelayVerifiesTxnTokens(relay as Relay<object>, txnToken);
+  else checkRelayCanMint(relay as Relay<object>);
+  const allStripped =
+    txnToken === undefined || stripHeaders.includes(txnToken.header)
+      ? stripHeaders
+      : Object.freeze([...stripHeaders, txnToken.header]);
+  const stripped = new Set(allStripped);
   return Object.freeze({
     relay,
     policy: Object.freeze({
@@ -293,11 +336,13 @@ export function resolveGatewayOptions<T extends object = PassportFields, R = unk
       clockToleranceSeconds: tolerance,
     }),
     toPassport: toPassport as ResolvedGatewayOptions<T, R>['toPassport'],
-    stripHeaders,
+    stripHeaders: allStripped,
     forwardHeaders: Object.freeze(relay.forwardHeaders.filter((name) => !stripped.has(name))),
     realm,
     cacheMaxEntries,
     cacheMarginSeconds,
     maxTokenBytes,
+    txnToken,
+    txnTokenOnly,
   });
 }
