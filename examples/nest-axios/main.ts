@@ -1,5 +1,5 @@
 /**
- * Nest 11 (platform-express) + axios: `orders` reads the caller through `PassportService` and calls
+ * Nest 12 (platform-express) + axios: `orders` reads the caller through `PassportService` and calls
  * `inventory` with axios; `inventory` reads it with `@CurrentPassport()`.
  *
  *   node --import tsx main.ts        (or: pnpm --filter @passport-relay-examples/nest-axios start)
