@@ -273,7 +273,7 @@ describe('profile txn-token options are checked as the cluster checks them', () 
     ],
     [
       'no trust domain',
-      { ...TXN_TOKEN, trustDomain: undefined },
+      (({ trustDomain: _omitted, ...rest }) => rest)(TXN_TOKEN),
       'trustDomain',
       ['--trust-domain', ''],
       '--trust-domain: profile "txn-token" needs the trust domain',
