@@ -6,6 +6,18 @@ import { runCli } from '../src/internal/cli-main.js';
  * flags. `pnpm --filter @passport-relay/istio run manifests` rewrites them; a test fails when one
  * is out of date.
  */
+/** Profile txn-token with a Transaction Token Service outside the cluster. */
+const TXN_TOKEN_FLAGS = [
+  '--profile',
+  'txn-token',
+  '--trust-domain',
+  'my-app.example.com',
+  '--issuer',
+  'https://tts.example.com',
+  '--jwks-uri',
+  'https://tts.example.com/.well-known/jwks.json',
+];
+
 export const COMMITTED_MANIFESTS: readonly {
   readonly file: string;
   readonly argv: readonly string[];
@@ -69,8 +81,33 @@ export const COMMITTED_MANIFESTS: readonly {
     ],
   },
   {
+    file: 'manifests/txn-token.yaml',
+    argv: ['--namespace', 'my-app', ...TXN_TOKEN_FLAGS],
+  },
+  {
+    file: 'manifests/ambient-txn-token.yaml',
+    argv: ['--namespace', 'my-app', '--dataplane', 'ambient', ...TXN_TOKEN_FLAGS],
+  },
+  {
     file: '../../examples/kubernetes/30-passport-relay-istio.yaml',
     argv: ['--namespace', 'passport-demo', '--external-host', 'httpbin.org'],
+  },
+  {
+    file: '../../examples/kubernetes/txn-token/30-passport-relay-istio.yaml',
+    argv: [
+      '--namespace',
+      'passport-demo',
+      '--external-host',
+      'httpbin.org',
+      '--profile',
+      'txn-token',
+      '--trust-domain',
+      'passport-demo.example.com',
+      '--issuer',
+      'https://tts.passport-demo.example.com',
+      '--jwks-uri',
+      'https://tts.passport-demo.example.com/.well-known/jwks.json',
+    ],
   },
   {
     file: '../../examples/kubernetes/ambient/30-passport-relay-istio.yaml',

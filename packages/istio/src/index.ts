@@ -11,6 +11,7 @@ export {
   DEFAULT_EDGE_SERVICE,
   DEFAULT_GATEWAY_NAMESPACE,
   DEFAULT_PASSPORT_HEADER,
+  DEFAULT_TXN_TOKEN_HEADER,
   DEFAULT_WAYPOINT_NAME,
   GATEWAY_NAME_LABEL,
   ISTIOCTL_GATEWAY_SELECTOR,
@@ -20,9 +21,12 @@ export {
   type PassportMode,
   type ResolvedIstioOptions,
   resolveIstioOptions,
+  type TokenProfile,
 } from './options.js';
 export { requirePassportPolicy } from './require-passport-policy.js';
+export { requireTxnTokenPolicy } from './require-txn-token-policy.js';
 export { strictMtlsPolicy } from './strict-mtls-policy.js';
 export { STRIP_FILTER_NAME, stripClientPassportFilter } from './strip-client-passport.js';
 export { toYaml } from './to-yaml.js';
 export { WAYPOINT_FOR_LABEL, type WaypointGateway, waypointGateway } from './waypoint.js';
+export { workloadTxnTokenAuthentication } from './workload-txn-token-authentication.js';

@@ -14,9 +14,11 @@ import {
   resolveIstioOptions,
 } from './options.js';
 import { buildRequirePassportPolicy } from './require-passport-policy.js';
+import { buildRequireTxnTokenPolicy } from './require-txn-token-policy.js';
 import { buildStrictMtlsPolicy } from './strict-mtls-policy.js';
 import { buildStripClientPassportFilter } from './strip-client-passport.js';
 import { buildWaypointGateway, type WaypointGateway } from './waypoint.js';
+import { buildWorkloadTxnTokenAuthentication } from './workload-txn-token-authentication.js';
 
 /**
  * Any manifest this package builds: an `@kubernetes-models/istio` model instance (with `toJSON()`
@@ -50,7 +52,9 @@ const BUILDERS: readonly {
   { when: () => true, build: buildStrictMtlsPolicy },
   { when: (o) => o.dataplane === 'ambient', build: buildWaypointGateway },
   { when: (o) => o.dataplane === 'ambient', build: buildOnlyViaWaypointPolicy },
-  { when: () => true, build: buildRequirePassportPolicy },
+  { when: (o) => o.profile === 'passport', build: buildRequirePassportPolicy },
+  { when: (o) => o.profile === 'txn-token', build: buildWorkloadTxnTokenAuthentication },
+  { when: (o) => o.profile === 'txn-token', build: buildRequireTxnTokenPolicy },
   { when: (o) => o.mode === 'signed', build: buildEdgeIngressPolicy },
   { when: () => true, build: buildStripPassportToExternalHosts },
 ];
@@ -67,6 +71,9 @@ const BUILDERS: readonly {
  *    ztunnel lets only it reach the namespace's workloads.
  * 5. {@link requirePassportPolicy}: workloads accept only requests with a passport, from the
  *    namespace (and the ingress in plain mode); in ambient mode enforced by the waypoint.
+ *    Profile `txn-token` instead: {@link workloadTxnTokenAuthentication} and
+ *    {@link requireTxnTokenPolicy}: every workload (the waypoint in ambient mode) verifies the
+ *    Txn-Token and accepts only requests from the namespace that carry a valid one.
  * 6. Signed mode: {@link edgeIngressPolicy}: the ingress may call the edge service.
  * 7. {@link stripPassportToExternalHosts}: one VirtualService per external host (sidecar).
  *

@@ -34,6 +34,31 @@ export type PassportMode = 'signed' | 'plain';
 export type Dataplane = 'sidecar' | 'ambient';
 
 /**
+ * Which token the services carry, as in `@passport-relay/core`.
+ *
+ * - `passport`: passport-relay's own passport (signed or plain, see {@link PassportMode}); the
+ *   mesh requires the passport header to be present and the SDK verifies it.
+ * - `txn-token`: an IETF Transaction Token (draft-ietf-oauth-transaction-tokens), minted by the
+ *   edge (as a local TTS) or a Transaction Token Service. The mesh itself verifies it at every
+ *   workload (a RequestAuthentication reading the `txn-token` header: signature, `iss`, `aud` equal
+ *   to the trust domain, `exp`) and refuses requests without a valid one, before the app runs. The
+ *   SDK still checks what Envoy cannot (`typ: txntoken+jwt`, the required claims). Needs
+ *   `trustDomain`, `issuer` and `jwksUri`; signed mode only.
+ *
+ * @example
+ * ```ts
+ * passportManifests({
+ *   namespace: 'shop',
+ *   profile: 'txn-token',
+ *   trustDomain: 'shop.example.com',
+ *   issuer: 'https://tts.example.com',
+ *   jwksUri: 'https://tts.example.com/.well-known/jwks.json',
+ * });
+ * ```
+ */
+export type TokenProfile = 'passport' | 'txn-token';
+
+/**
  * Kubernetes label selector: label key to exact value (no wildcards, never empty).
  *
  * @example
@@ -125,9 +150,32 @@ export interface IstioManifestOptions {
    * @default { app: "gateway" }
    */
   readonly edgeSelector?: LabelSelector;
-  /** Plain mode, required: the `iss` of the users' tokens. */
+  /**
+   * `passport` (passport-relay's own token) or `txn-token` (IETF Transaction Tokens, verified by
+   * the mesh at every workload). `txn-token` needs mode `signed`.
+   * @default "passport"
+   */
+  readonly profile?: TokenProfile;
+  /**
+   * Profile `txn-token`, required: the trust domain, which every Txn-Token names as its `aud` and
+   * every workload's RequestAuthentication accepts as its only audience.
+   */
+  readonly trustDomain?: string;
+  /**
+   * Profile `txn-token`: the header the Txn-Token travels in (the draft's `Txn-Token`). Lower-cased.
+   * @default "txn-token"
+   */
+  readonly txnTokenHeader?: string;
+  /**
+   * Required in plain mode: the `iss` of the users' tokens. Required in profile `txn-token`: the
+   * `iss` of the Txn-Tokens (the edge acting as a local TTS, or your Transaction Token Service).
+   */
   readonly issuer?: string;
-  /** Plain mode, required: where the ingress fetches the issuer's keys (http or https URL). */
+  /**
+   * Required in plain mode: where the ingress fetches the issuer's keys (http or https URL).
+   * Required in profile `txn-token`: the JWKS of the Txn-Token issuer, which istiod fetches (it
+   * must be reachable from istiod, see the README).
+   */
   readonly jwksUri?: string;
   /**
    * Plain mode: accepted `aud` values of the users' tokens.
@@ -161,6 +209,11 @@ export interface ResolvedIstioOptions {
   readonly header: string;
   readonly mode: PassportMode;
   readonly dataplane: Dataplane;
+  readonly profile: TokenProfile;
+  /** Set in profile `txn-token` only. */
+  readonly trustDomain: string | undefined;
+  /** Set in profile `txn-token` only. */
+  readonly txnTokenHeader: string | undefined;
   /** Labels of the ingress pods (with `gatewayName`, the label Istio gives that Gateway's pods). */
   readonly gatewaySelector: LabelSelector;
   /** Set when the ingress is a Gateway API `Gateway`. */
@@ -173,9 +226,9 @@ export interface ResolvedIstioOptions {
   readonly gatewayPrincipals: readonly string[];
   /** Set in sidecar signed mode only. */
   readonly edgeSelector: LabelSelector | undefined;
-  /** Set in plain mode only. */
+  /** Set in plain mode and in profile `txn-token` only. */
   readonly issuer: string | undefined;
-  /** Set in plain mode only. */
+  /** Set in plain mode and in profile `txn-token` only. */
   readonly jwksUri: string | undefined;
   readonly audiences: readonly string[];
   readonly gatewayHosts: readonly string[];
@@ -191,6 +244,17 @@ export interface ResolvedIstioOptions {
  * ```
  */
 export const DEFAULT_PASSPORT_HEADER = 'passport';
+
+/**
+ * The Txn-Token header used when none is given: the draft's `Txn-Token`, lower case as Envoy and
+ * HTTP/2 see it (as in `@passport-relay/core`'s txn-token profile).
+ *
+ * @example
+ * ```ts
+ * `fromHeaders: [{ name: ${DEFAULT_TXN_TOKEN_HEADER} }]`; // 'fromHeaders: [{ name: txn-token }]'
+ * ```
+ */
+export const DEFAULT_TXN_TOKEN_HEADER = 'txn-token';
 
 /**
  * The ingress gateway labels of an `istioctl install`: the default `gatewaySelector`.
@@ -270,6 +334,9 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof IstioManifestOptions>([
   'header',
   'mode',
   'dataplane',
+  'profile',
+  'trustDomain',
+  'txnTokenHeader',
   'gatewayName',
   'waypointName',
   'edgeService',
@@ -441,24 +508,55 @@ function labelSelector(option: 'gatewaySelector' | 'edgeSelector', value: unknow
   return Object.freeze(labels);
 }
 
-function headerName(value: unknown): string {
-  if (value === undefined) return DEFAULT_PASSPORT_HEADER;
+function headerName(option: 'header' | 'txnTokenHeader', value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  const what = option === 'header' ? 'passport' : 'Txn-Token';
   // Envoy's HTTP_HEADER_NAME rule, minus the pseudo-header colon, and lower case (HTTP/2 and
   // Envoy's header maps are lower case): an RFC 9110 token.
   if (typeof value !== 'string' || value.length > 256 || !HEADER_TOKEN.test(value.toLowerCase())) {
     fail(
-      'header',
-      `${describe(value)} is not a valid HTTP header name (an RFC 9110 token of at most 256 characters, e.g. "passport").`,
+      option,
+      `${describe(value)} is not a valid HTTP header name (an RFC 9110 token of at most 256 characters, e.g. "${fallback}").`,
     );
   }
   const name = value.toLowerCase();
   if (RESERVED_HEADERS.has(name) || name.startsWith('proxy-') || name.startsWith('x-envoy-')) {
     fail(
-      'header',
-      `"${name}" cannot be the passport header: the ingress removes it from every client request, and it is a connection header, a credential, or reserved by Envoy.`,
+      option,
+      `"${name}" cannot be the ${what} header: the ingress removes it from every client request, and it is a connection header, a credential, or reserved by Envoy.`,
     );
   }
   return name;
+}
+
+/**
+ * The trust domain, written as the one entry of the workloads' `jwtRules[].audiences`: the CRD
+ * requires a non-empty string, and like every audience here it has no whitespace or control
+ * characters (a JWT `aud` compared byte for byte; a space would never match a real token).
+ */
+function trustDomain(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || !PRINTABLE.test(value)) {
+    fail(
+      'trustDomain',
+      `profile "txn-token" needs the trust domain every Txn-Token names as its "aud" (a non-empty string without spaces or control characters), e.g. "shop.example.com"; got ${describe(value)}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The issuer as it lands in a `jwtRules[].issuer` and, in profile `txn-token`, in the
+ * `requestPrincipals` pattern `<issuer>/*`: no whitespace or control characters, and no `*`, which
+ * Istio would read as a wildcard there.
+ */
+function issuer(value: unknown, why: string): string {
+  if (typeof value !== 'string' || value.length === 0 || !PRINTABLE.test(value)) {
+    fail(
+      'issuer',
+      `${why} (the "iss" claim, no spaces or control characters), e.g. "https://issuer.example.com"; got ${describe(value)}.`,
+    );
+  }
+  return value;
 }
 
 /** The VirtualService made for an external host is named after it; the name must stay valid. */
@@ -519,7 +617,10 @@ function principal(value: string): string {
 function jwksUri(value: unknown): string {
   const example = 'https://issuer.example.com/.well-known/jwks.json';
   if (typeof value !== 'string') {
-    fail('jwksUri', `plain mode needs the issuer's JWKS URL, e.g. "${example}".`);
+    fail(
+      'jwksUri',
+      `plain mode and profile "txn-token" need the token issuer's JWKS URL, e.g. "${example}".`,
+    );
   }
   let scheme: string;
   let hostname: string;
@@ -609,8 +710,9 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
     fail('namespace', 'is required: the namespace your services run in, e.g. "shop".');
   }
   const namespace = namespaceName('namespace', given.namespace);
-  const header = headerName(given.header);
+  const header = headerName('header', given.header, DEFAULT_PASSPORT_HEADER);
   const mode = oneOf('mode', given.mode ?? 'signed', ['signed', 'plain'] as const);
+  const profile = oneOf('profile', given.profile ?? 'passport', ['passport', 'txn-token'] as const);
   const dataplane = oneOf('dataplane', given.dataplane ?? 'sidecar', [
     'sidecar',
     'ambient',
@@ -698,11 +800,67 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
     );
   }
 
+  let txn: Pick<ResolvedIstioOptions, 'trustDomain' | 'txnTokenHeader' | 'issuer' | 'jwksUri'> = {
+    trustDomain: undefined,
+    txnTokenHeader: undefined,
+    issuer: undefined,
+    jwksUri: undefined,
+  };
+  if (profile === 'txn-token') {
+    if (mode !== 'signed') {
+      fail(
+        'mode',
+        'profile "txn-token" needs mode "signed": a Txn-Token is a signed JWT minted by the edge or a Transaction Token Service, never the unsigned payload plain mode writes.',
+      );
+    }
+    refuse(
+      given,
+      PLAIN_ONLY.filter((option) => option !== 'issuer' && option !== 'jwksUri'),
+      'applies to mode "plain" only. In profile "txn-token" the audience is trustDomain.',
+    );
+    const txnTokenHeader = headerName(
+      'txnTokenHeader',
+      given.txnTokenHeader,
+      DEFAULT_TXN_TOKEN_HEADER,
+    );
+    if (txnTokenHeader === header) {
+      fail(
+        'txnTokenHeader',
+        `"${txnTokenHeader}" is also the passport header: give the Txn-Token its own header (the draft's is "${DEFAULT_TXN_TOKEN_HEADER}").`,
+      );
+    }
+    const txnIssuer = issuer(
+      given.issuer,
+      'profile "txn-token" needs the issuer of the Txn-Tokens (the edge or your Transaction Token Service)',
+    );
+    if (txnIssuer.includes('*')) {
+      fail(
+        'issuer',
+        `"${txnIssuer}" contains "*": the workloads require the request principal "<issuer>/*", where Istio would read it as a wildcard.`,
+      );
+    }
+    txn = {
+      trustDomain: trustDomain(given.trustDomain),
+      txnTokenHeader,
+      issuer: txnIssuer,
+      jwksUri: jwksUri(given.jwksUri),
+    };
+  } else {
+    refuse(
+      given,
+      ['trustDomain', 'txnTokenHeader'],
+      'applies to profile "txn-token" only (add profile: "txn-token", CLI --profile txn-token).',
+    );
+  }
+
   const common = {
     namespace,
     header,
     mode,
     dataplane,
+    profile,
+    trustDomain: txn.trustDomain,
+    txnTokenHeader: txn.txnTokenHeader,
     gatewaySelector,
     gatewayName,
     waypointName,
@@ -712,11 +870,13 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
   };
 
   if (mode === 'signed') {
-    refuse(
-      given,
-      PLAIN_ONLY,
-      'applies to mode "plain" only (the Istio ingress mints the passport). In signed mode the edge service verifies tokens itself.',
-    );
+    if (profile === 'passport') {
+      refuse(
+        given,
+        PLAIN_ONLY,
+        'applies to mode "plain" only (the Istio ingress mints the passport), or to profile "txn-token" for issuer and jwksUri. In signed mode the edge service verifies tokens itself.',
+      );
+    }
     const ambient = dataplane === 'ambient';
     return Object.freeze({
       ...common,
@@ -730,8 +890,8 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
         : given.edgeService === undefined
           ? DEFAULT_EDGE_SERVICE
           : objectName('edgeService', given.edgeService, DEFAULT_EDGE_SERVICE),
-      issuer: undefined,
-      jwksUri: undefined,
+      issuer: txn.issuer,
+      jwksUri: txn.jwksUri,
       audiences: Object.freeze([]),
       gatewayHosts: Object.freeze([]),
     });
@@ -742,21 +902,11 @@ export function resolveIstioOptions(options: IstioManifestOptions): ResolvedIsti
     ['edgeSelector', 'edgeService'],
     'applies to mode "signed" only: in plain mode the Istio ingress mints the passport, there is no edge service.',
   );
-  if (
-    typeof given.issuer !== 'string' ||
-    given.issuer.length === 0 ||
-    !PRINTABLE.test(given.issuer)
-  ) {
-    fail(
-      'issuer',
-      `plain mode needs the users' token issuer (the "iss" claim, no spaces or control characters), e.g. "https://issuer.example.com"; got ${describe(given.issuer)}.`,
-    );
-  }
   return Object.freeze({
     ...common,
     edgeSelector: undefined,
     edgeService: undefined,
-    issuer: given.issuer,
+    issuer: issuer(given.issuer, "plain mode needs the users' token issuer"),
     jwksUri: jwksUri(given.jwksUri),
     audiences: Object.freeze(stringList('audiences', given.audiences, 'api.example.com')),
     gatewayHosts: Object.freeze(

@@ -44,7 +44,13 @@ export function buildStripClientPassportFilter(options: ResolvedIstioOptions): E
               typed_config: {
                 '@type':
                   'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-                mutations: { request_mutations: [{ remove: options.header }] },
+                // Profile txn-token: a client's Txn-Token goes too; only the edge or the TTS
+                // mints one, and the workloads would otherwise verify a token the client chose.
+                mutations: {
+                  request_mutations: [options.header, options.txnTokenHeader]
+                    .filter((header) => header !== undefined)
+                    .map((header) => ({ remove: header })),
+                },
               },
             },
           },
@@ -56,7 +62,7 @@ export function buildStripClientPassportFilter(options: ResolvedIstioOptions): E
 
 /**
  * The EnvoyFilter that removes any passport a client sent, at the ingress gateway, before any
- * other HTTP filter runs.
+ * other HTTP filter runs. In profile `txn-token` it removes the client's Txn-Token header too.
  *
  * It inserts Envoy's `header_mutation` filter FIRST in the HTTP connection manager of every
  * gateway listener, ahead of `jwt_authn`. A VirtualService `headers.request.remove` (or a route's

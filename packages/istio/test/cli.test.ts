@@ -128,6 +128,56 @@ describe('the passport-relay-istio bin', () => {
     expect(result.stderr).toContain('passport-relay-istio: --jwks-uri: ');
   });
 
+  it('prints valid txn-token YAML (ambient), equal to the API output', async () => {
+    const options = {
+      namespace: 'shop',
+      profile: 'txn-token',
+      trustDomain: 'shop.example.com',
+      issuer: 'https://tts.example.com',
+      jwksUri: 'https://tts.example.com/.well-known/jwks.json',
+      dataplane: 'ambient',
+    } as const;
+    const result = await spawnCli(
+      '--namespace',
+      'shop',
+      '--profile',
+      'txn-token',
+      '--trust-domain',
+      options.trustDomain,
+      '--issuer',
+      options.issuer,
+      '--jwks-uri',
+      options.jwksUri,
+      '--dataplane',
+      'ambient',
+    );
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const documents = parseYaml(result.stdout);
+    expect(documents).toEqual(passportManifests(options).map((manifest) => manifest.toJSON()));
+    expect(documents.map((document) => document.kind)).toContain('RequestAuthentication');
+    for (const document of documents) expect(formatIssues(validator.validate(document))).toBe('');
+  });
+
+  it('exits 2 naming --txn-token-header for a Txn-Token header Envoy refuses', async () => {
+    const result = await spawnCli(
+      '--namespace',
+      'shop',
+      '--profile',
+      'txn-token',
+      '--trust-domain',
+      'shop.example.com',
+      '--issuer',
+      'https://tts.example.com',
+      '--jwks-uri',
+      'https://tts.example.com/.well-known/jwks.json',
+      '--txn-token-header',
+      'txn token',
+    );
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('passport-relay-istio: --txn-token-header: ');
+  });
+
   it('prints help with both gateway selectors and exits 0', async () => {
     const result = await spawnCli('--help');
     expect(result.status).toBe(0);

@@ -334,3 +334,54 @@ describe('examples/kubernetes/knative (an SDK service as a Knative Service in th
     expect(paths).toContain('spec.template.spec.containers[0].ports[0].name');
   });
 });
+
+describe('examples/kubernetes/txn-token (profile txn-token: the mesh verifies Txn-Tokens)', () => {
+  const txn = exampleDir('txn-token');
+
+  it('validates every manifest through every layer (CRD schema, CEL rules, Envoy types)', () => {
+    expect(txn.length).toBeGreaterThanOrEqual(5);
+    for (const { file, manifest } of txn) {
+      expect(
+        formatIssues(validator.validate(manifest)),
+        `${file}: ${manifest.kind}/${manifest.metadata?.name}`,
+      ).toBe('');
+    }
+  });
+
+  it('replaces the passport requirement by Txn-Token verification at every workload', () => {
+    expect(
+      txn.some(({ manifest }) => manifest.metadata.name === 'passport-relay-require-passport'),
+    ).toBe(false);
+    const authentication = find(txn, 'RequestAuthentication', 'passport-relay-txn-token');
+    expect(authentication.metadata.namespace).toBe(NAMESPACE);
+    expect(authentication.spec.selector).toBeUndefined();
+    expect(authentication.spec.jwtRules).toEqual([
+      expect.objectContaining({
+        fromHeaders: [{ name: 'txn-token' }],
+        audiences: ['passport-demo.example.com'],
+        forwardOriginalToken: true,
+      }),
+    ]);
+    const policy = find(txn, 'AuthorizationPolicy', 'passport-relay-require-txn-token');
+    expect(policy.spec.rules[0].from[0].source.requestPrincipals).toEqual([
+      `${authentication.spec.jwtRules[0].issuer}/*`,
+    ]);
+  });
+
+  it('strips client-supplied Txn-Tokens at the ingress the base example uses', () => {
+    const filter = find(txn, 'EnvoyFilter', `passport-relay-${NAMESPACE}-strip-client-passport`);
+    const ingress = named('Gateway', 'passport-demo');
+    expect(filter.spec.workloadSelector.labels).toEqual(ingress.spec.selector);
+    expect(
+      filter.spec.configPatches[0].patch.value.typed_config.mutations.request_mutations,
+    ).toContainEqual({ remove: 'txn-token' });
+  });
+
+  it('lets the ingress reach the edge of the base example without a token', () => {
+    const edge = find(txn, 'AuthorizationPolicy', 'passport-relay-edge-ingress');
+    const gateway = named('Deployment', 'gateway');
+    expect(selects(edge.spec.selector.matchLabels, gateway.spec.template.metadata.labels)).toBe(
+      true,
+    );
+  });
+});

@@ -30,6 +30,13 @@ const PLAIN = {
   issuer: 'https://issuer.example.com',
   jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
 } as const satisfies IstioManifestOptions;
+const TXN_TOKEN = {
+  namespace: 'shop',
+  profile: 'txn-token',
+  trustDomain: 'shop.example.com',
+  issuer: 'https://tts.example.com',
+  jwksUri: 'https://tts.example.com/.well-known/jwks.json',
+} as const satisfies IstioManifestOptions;
 const HELM = {
   gatewaySelector: { istio: 'ingress' },
   gatewayNamespace: 'istio-ingress',
@@ -77,6 +84,28 @@ const EVERY_CONFIGURATION: Record<string, IstioManifestOptions> = {
     header: 'x-passport',
   },
   'plain, ambient, Helm gateway': { ...PLAIN, ...HELM, dataplane: 'ambient' },
+  'txn-token defaults': TXN_TOKEN,
+  'txn-token, Helm gateway, custom headers, edge selector, external hosts': {
+    ...TXN_TOKEN,
+    ...HELM,
+    header: 'x-passport',
+    txnTokenHeader: 'x-txn-token',
+    edgeSelector: { 'app.kubernetes.io/name': 'edge' },
+    externalHosts: ['api.stripe.com'],
+  },
+  'txn-token, Gateway API ingress': {
+    ...TXN_TOKEN,
+    gatewayName: 'ingress',
+    gatewayNamespace: 'istio-ingress',
+  },
+  'txn-token, ambient': { ...TXN_TOKEN, dataplane: 'ambient' },
+  'txn-token, ambient, Gateway API ingress, custom waypoint, edge Service': {
+    ...TXN_TOKEN,
+    dataplane: 'ambient',
+    gatewayName: 'ingress',
+    waypointName: 'shop-waypoint',
+    edgeService: 'edge',
+  },
 };
 
 function json(manifest: IstioManifest): Parsed {

@@ -27,6 +27,12 @@ Options:
                                   passports (default); plain: the Istio ingress mints them
                                   from the user's JWT
       --header <name>             passport header name (default: passport)
+      --profile <passport|txn-token>
+                                  passport (default) or txn-token: IETF Transaction
+                                  Tokens, verified by every workload's proxy (or the
+                                  waypoint) before the app runs; signed mode only
+      --trust-domain <aud>        txn-token: the trust domain, the tokens' "aud" (required)
+      --txn-token-header <name>   txn-token: the Txn-Token header (default: txn-token)
       --dataplane <sidecar|ambient>
                                   sidecar (default) or ambient: ztunnel plus a waypoint
                                   that enforces the passport requirement (label the
@@ -50,8 +56,9 @@ Options:
                                   cluster.local/ns/istio-ingress/sa/istio-ingress for Helm)
       --edge-selector <k=v>       signed mode: labels of the edge service that mints
                                   passports (default: app=gateway)
-      --issuer <iss>              plain mode: issuer of the users' tokens (required)
-      --jwks-uri <url>            plain mode: the issuer's JWKS URL (required)
+      --issuer <iss>              plain mode: issuer of the users' tokens; txn-token: issuer
+                                  of the Txn-Tokens (the edge or your TTS) (required)
+      --jwks-uri <url>            plain mode, txn-token: the issuer's JWKS URL (required)
       --audience <aud>            plain mode: accepted token audience, repeatable (default: any)
       --gateway-host <host>       plain mode: host on which the ingress refuses requests
                                   without a token, repeatable (default: every host)
@@ -67,6 +74,9 @@ const FLAGS = {
   mode: { type: 'string', multiple: true },
   header: { type: 'string', multiple: true },
   dataplane: { type: 'string', multiple: true },
+  profile: { type: 'string', multiple: true },
+  'trust-domain': { type: 'string', multiple: true },
+  'txn-token-header': { type: 'string', multiple: true },
   waypoint: { type: 'string', multiple: true },
   'edge-service': { type: 'string', multiple: true },
   'gateway-name': { type: 'string', multiple: true },
@@ -97,6 +107,9 @@ const FLAG_OF: Readonly<Record<keyof IstioManifestOptions, string>> = {
   mode: '--mode',
   header: '--header',
   dataplane: '--dataplane',
+  profile: '--profile',
+  trustDomain: '--trust-domain',
+  txnTokenHeader: '--txn-token-header',
   gatewayName: '--gateway-name',
   waypointName: '--waypoint',
   edgeService: '--edge-service',
@@ -210,6 +223,9 @@ function toOptions(values: Record<string, unknown>): IstioManifestOptions {
     mode: single(values, 'mode') as PassportMode | undefined,
     header: single(values, 'header'),
     dataplane: single(values, 'dataplane'),
+    profile: single(values, 'profile'),
+    trustDomain: single(values, 'trust-domain'),
+    txnTokenHeader: single(values, 'txn-token-header'),
     gatewayName: single(values, 'gateway-name'),
     waypointName: single(values, 'waypoint'),
     edgeService: single(values, 'edge-service'),
