@@ -5,6 +5,7 @@
 // Node 22 and 24 run every package, peer-set and example project. Node 24 and 26 run the packages
 // again with --no-async-context-frame, the AsyncLocalStorage users get when they turn
 // AsyncContextFrame off. The demo also runs on the newest LTS. Build first (`pnpm test` does).
+// A project filter passed by the caller (--project x) applies on top of each run's own.
 //
 // MATRIX=20,26-no-acf picks runs by label; extra arguments go to vitest (e.g. --project core).
 import { spawnSync } from 'node:child_process';
@@ -17,16 +18,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 const reporter = join(root, 'scripts', 'matrix-reporter.mjs');
 const NO_ACF = '--no-async-context-frame';
-const MULTI_PROCESS = { exclude: ['**/*.slow.test.ts'], skipProjects: ['e2e'] };
+const SLOW_FILES = ['**/*.slow.test.ts'];
+/** Every project but the multi-process suites of test/ (e2e). */
+const notMultiProcess = (name) => name !== 'e2e';
+/**
+ * The projects whose code runs on AsyncLocalStorage: the packages, not the examples (which run
+ * the same packages), the peer sets (which vary peers, not the runtime), the pack-and-install
+ * check, nor istio (manifests only).
+ */
+const onContext = (name) =>
+  notMultiProcess(name) &&
+  !name.startsWith('example-') &&
+  !name.includes('@') &&
+  !['istio', 'install'].includes(name);
 
-/** Every run of the matrix. `quick` runs leave out the multi-process suites. */
+/** Every run of the matrix; `projects` picks projects by name (all when absent). */
 const RUNS = [
   { label: '20', node: '20' },
-  { label: '22', node: '22', ...MULTI_PROCESS },
-  { label: '24', node: '24', ...MULTI_PROCESS },
-  { label: '24-no-acf', node: '24', nodeOptions: NO_ACF, ...MULTI_PROCESS },
+  { label: '22', node: '22', projects: notMultiProcess, exclude: SLOW_FILES },
+  { label: '24', node: '24', projects: notMultiProcess, exclude: SLOW_FILES },
+  { label: '24-no-acf', node: '24', nodeOptions: NO_ACF, projects: onContext, exclude: SLOW_FILES },
   { label: '26', node: '26' },
-  { label: '26-no-acf', node: '26', nodeOptions: NO_ACF, ...MULTI_PROCESS },
+  { label: '26-no-acf', node: '26', nodeOptions: NO_ACF, projects: onContext, exclude: SLOW_FILES },
   { label: '26-demo', node: '26', demo: true },
 ];
 
@@ -52,7 +65,16 @@ function projectNames() {
   return [...new Set(JSON.parse(listed.stdout).map((entry) => entry.projectName))];
 }
 
-const allProjects = runs.some((run) => run.skipProjects) ? projectNames() : [];
+// The caller's --project names narrow every run; the rest of its arguments go to vitest as given.
+const asked = [];
+const otherArgs = [];
+for (let i = 0; i < vitestArgs.length; i++) {
+  const arg = vitestArgs[i];
+  if (arg === '--project') asked.push(vitestArgs[++i]);
+  else if (arg.startsWith('--project=')) asked.push(arg.slice('--project='.length));
+  else otherArgs.push(arg);
+}
+const allProjects = projectNames();
 const results = [];
 for (const run of runs) {
   const binary = nodeBinary(run.node);
@@ -69,11 +91,12 @@ for (const run of runs) {
     env.MATRIX_REPORT = report;
     args = [vitest, 'run', '--reporter=default', `--reporter=${reporter}`];
     for (const pattern of run.exclude ?? []) args.push(`--exclude=${pattern}`);
-    if (run.skipProjects) {
-      for (const name of allProjects)
-        if (!run.skipProjects.includes(name)) args.push(`--project=${name}`);
-    }
-    args.push(...vitestArgs);
+    const chosen = allProjects.filter(
+      (name) => (run.projects?.(name) ?? true) && (asked.length === 0 || asked.includes(name)),
+    );
+    if (chosen.length === 0) continue;
+    for (const name of chosen) args.push(`--project=${name}`);
+    args.push(...otherArgs);
   }
   console.log(`\n=== Node ${run.label}: ${binary} ${run.nodeOptions ?? ''}\n`);
   const child = spawnSync(binary, args, { cwd: root, env, stdio: 'inherit' });
