@@ -8,6 +8,8 @@ import { channel } from 'node:diagnostics_channel';
  * - `refused`: `{ error }` when an inbound value is refused
  * - `injected`: `{ destination, headers }` (header names) when an outbound request gets headers
  * - `withheld`: `{ destination, reason }` when headers were not sent, e.g. `'destination-not-allowed'`
+ * - `failed`: `{ error }` when a request was answered with a server-side error (misconfiguration,
+ *   keys unavailable); the response carries a generic detail, this message the cause
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   refused: 'passport-relay:refused',
   injected: 'passport-relay:injected',
   withheld: 'passport-relay:withheld',
+  failed: 'passport-relay:failed',
 } as const);
 
 export const channels = {
@@ -27,4 +30,5 @@ export const channels = {
   refused: channel(DIAGNOSTICS_CHANNELS.refused),
   injected: channel(DIAGNOSTICS_CHANNELS.injected),
   withheld: channel(DIAGNOSTICS_CHANNELS.withheld),
+  failed: channel(DIAGNOSTICS_CHANNELS.failed),
 };

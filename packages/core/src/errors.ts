@@ -1,3 +1,5 @@
+import { channels } from './diagnostics.js';
+
 /**
  * Every refusal and every misconfiguration surfaces as a {@link PassportError}: a `code` to branch on,
  * the HTTP `status` that code maps to, and the underlying `cause`. Messages describe what is wrong and
@@ -115,8 +117,28 @@ export interface PassportProblem {
 }
 
 /**
+ * Whether `error` is this server's problem (status 500 and up: a misconfiguration such as
+ * `ERR_PASSPORT_OPTIONS` or an asynchronous schema, `ERR_PASSPORT_CANNOT_ISSUE`, keys that cannot be
+ * fetched) rather than the caller's. Its message describes this server's configuration, so a
+ * response never carries it.
+ *
+ * @example
+ * ```ts
+ * if (isServerSideError(error)) logger.error(error); // the response says only that it failed
+ * ```
+ */
+export function isServerSideError(error: PassportError): boolean {
+  return error.status >= 500;
+}
+
+/** The detail a response carries instead of a server-side error's message. */
+const SERVER_SIDE_DETAIL =
+  'This service cannot check passports right now. The cause is published on the passport-relay:failed diagnostics channel.';
+
+/**
  * The RFC 9457 body for a {@link PassportError}. The detail is the error's message, which by
- * construction never contains the token.
+ * construction never contains the token; for a server-side error (status 500 and up) it is a
+ * generic sentence, since that message describes this server's configuration.
  *
  * @example
  * ```ts
@@ -128,7 +150,7 @@ export function toProblem(error: PassportError): PassportProblem {
     type: `urn:passport-relay:error:${error.code}`,
     title: PASSPORT_ERRORS[error.code].title,
     status: error.status,
-    detail: error.message,
+    detail: isServerSideError(error) ? SERVER_SIDE_DETAIL : error.message,
     code: error.code,
   };
 }
@@ -143,6 +165,8 @@ export interface RefusalResponse {
 /**
  * The full HTTP response for a refusal, so that every adapter answers identically: the status, an
  * `application/problem+json` body and, for 401, the `WWW-Authenticate` challenge HTTP requires.
+ * A server-side error (see {@link isServerSideError}) gets a generic detail, and the error itself
+ * is published on the `passport-relay:failed` diagnostics channel for the operator.
  *
  * @example
  * ```ts
@@ -153,6 +177,8 @@ export interface RefusalResponse {
 export function refusalResponse(error: PassportError): RefusalResponse {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (error.status === 401) headers['www-authenticate'] = `Passport error="${error.code}"`;
+  if (isServerSideError(error) && channels.failed.hasSubscribers)
+    channels.failed.publish({ error });
   return { status: error.status, headers, body: JSON.stringify(toProblem(error)) };
 }
 

@@ -3,6 +3,7 @@ import { badOption, refuse } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './internal/base64url.js';
 import { checkSubject, checkTimeClaims } from './internal/claim-checks.js';
 import { parseClaims } from './internal/claims-json.js';
+import { checkOptions } from './option-checks.js';
 
 /** Options of {@link plainCodecTrustingMesh}. */
 export interface PlainCodecOptions {
@@ -29,9 +30,18 @@ const PADDED_BASE64URL = /^([A-Za-z0-9_-]*)={0,2}$/;
  * const relay = createRelay({ codec: plainCodecTrustingMesh() });
  * ```
  */
-export function plainCodecTrustingMesh(options: PlainCodecOptions = {}): PassportCodec {
-  const tolerance = options.clockToleranceSeconds ?? 5;
-  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
+export function plainCodecTrustingMesh(options?: PlainCodecOptions): PassportCodec {
+  const checked = checkOptions('plainCodecTrustingMesh', options, {
+    known: ['clockToleranceSeconds'],
+    example: 'plainCodecTrustingMesh({ clockToleranceSeconds: 5 })',
+  });
+  const tolerance = checked.clockToleranceSeconds ?? 5;
+  if (
+    typeof tolerance !== 'number' ||
+    !Number.isFinite(tolerance) ||
+    tolerance < 0 ||
+    tolerance > 300
+  ) {
     throw badOption('plainCodecTrustingMesh: "clockToleranceSeconds" must be from 0 to 300.');
   }
   return {

@@ -10,9 +10,12 @@ import { badOption, isPassportError, type PassportError, refuse } from './errors
 import { headerName, resolveForwardHeaders } from './forward-headers.js';
 import type { Claims } from './internal/claims-json.js';
 import { type PassportLimits, type ResolvedLimits, resolveLimits } from './limits.js';
+import { checkOptions } from './option-checks.js';
+import { type Destination, decideHop, publishInjected } from './outbound-decision.js';
 import type { Passport, PassportClaims, PassportFields } from './passport.js';
+import { RELAY_BRAND } from './relay-brand.js';
 import type { OutboundHeaders, RelayContext } from './relay-context.js';
-import { type StandardSchemaV1, validateWithSchema } from './schema.js';
+import { assertSynchronousSchema, type StandardSchemaV1, validateWithSchema } from './schema.js';
 import { VerificationCache } from './verification-cache.js';
 
 /** Options of {@link createRelay}. Everything but `codec` has a default. */
@@ -60,8 +63,7 @@ export type HeaderCarrier = {
   readonly [name: string]: string | readonly string[] | Buffer | number | undefined;
 };
 
-/** An outbound destination: a URL, a URL string or origin, or a host name. */
-export type Destination = string | URL | { readonly hostname: string };
+export type { Destination };
 
 /** How {@link Relay.propagate} reads and writes a client's header container. */
 export interface HeaderAccess<C> {
@@ -185,7 +187,7 @@ export interface Relay<T extends object = PassportFields> {
   verify(value: string): Passport<T>;
 }
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = [
   'codec',
   'header',
   'propagateTo',
@@ -194,7 +196,7 @@ const KNOWN_OPTIONS = new Set([
   'limits',
   'cache',
   'store',
-]);
+] as const;
 
 const EMPTY: OutboundHeaders = Object.freeze([]);
 /** Plain passports may carry no `exp`; remember them this long at most. */
@@ -253,18 +255,11 @@ function firstValue(value: HeaderCarrier[string]): string | undefined {
  * ```
  */
 export function createRelay<T extends object = PassportFields>(options: RelayOptions<T>): Relay<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw badOption(
-      'createRelay needs an options object: createRelay({ codec: signedCodec({...}) }).',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw badOption(
-        `createRelay: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}.`,
-      );
-    }
-  }
+  checkOptions('createRelay', options, {
+    known: KNOWN_OPTIONS,
+    example: 'createRelay({ codec: signedCodec({ keys, issuer }) })',
+    required: true,
+  });
   const codec = options.codec;
   if (typeof codec?.decode !== 'function' || typeof codec.encode !== 'function') {
     throw badOption(
@@ -281,6 +276,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       'createRelay: "schema" must be a Standard Schema (zod, valibot, arktype, ...).',
     );
   }
+  if (schema !== undefined) assertSynchronousSchema(schema);
   const maxEntries = options.cache === false ? 0 : (options.cache?.maxEntries ?? 10_000);
   if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
     throw badOption('createRelay: cache.maxEntries must be an integer from 0 to 1000000.');
@@ -375,12 +371,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       }
       return undefined;
     }
-    if (channels.injected.hasSubscribers) {
-      channels.injected.publish({
-        destination: hostOf(destination) ?? String(destination),
-        headers: headers.map(([name]) => name),
-      });
-    }
+    publishInjected(destination, headers);
     return headers;
   }
 
@@ -492,16 +483,9 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
     outboundHeaders,
 
     propagate(destination, carrier, access) {
-      const headers = outboundHeaders(destination);
-      if (headers === undefined) return 0;
-      let added = 0;
-      for (const [name, value] of headers) {
-        if (!access.has(carrier, name)) {
-          access.set(carrier, name, value);
-          added++;
-        }
-      }
-      return added;
+      const { add } = decideHop(relay, destination, { has: (name) => access.has(carrier, name) });
+      for (const [name, value] of add) access.set(carrier, name, value);
+      return add.length;
     },
 
     issue(claims, issueOptions) {
@@ -515,5 +499,6 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       return verify(single(value));
     },
   };
+  Object.defineProperty(relay, RELAY_BRAND, { value: true });
   return Object.freeze(relay);
 }

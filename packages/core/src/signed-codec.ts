@@ -19,6 +19,7 @@ import {
   type VerificationKey,
 } from './keys.js';
 import type { ResolvedLimits } from './limits.js';
+import { checkOptions } from './option-checks.js';
 
 /** Options of {@link signedCodec}. */
 export interface SignedCodecOptions {
@@ -74,6 +75,11 @@ const MAX_REMEMBERED_HEADERS = 64;
  */
 export function signedCodec(options: SignedCodecOptions): PassportCodec {
   const where = 'signedCodec';
+  checkOptions(where, options, {
+    known: ['keys', 'issuer', 'audience', 'signingKey', 'ttlSeconds', 'clockToleranceSeconds'],
+    example: "signedCodec({ keys: [{ alg: 'EdDSA', kid, key }], issuer: 'https://edge.example' })",
+    required: true,
+  });
   const keyList = Array.isArray(options.keys)
     ? options.keys
     : (options.keys as { keys?: readonly JsonWebKey[] })?.keys;

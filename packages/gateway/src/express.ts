@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPassportError, type PassportFields } from '@passport-relay/core';
+import { runNodeRequest } from '@passport-relay/core/adapter';
 import type { Gateway } from './gateway.js';
 import { admit, checkAdapterOptions } from './internal/node-request.js';
 
@@ -65,7 +66,7 @@ export function gatewayMiddleware<
 
   return function passportGateway(req, res, next) {
     admit(gateway, stripped, req, req, required).then(
-      (result) => relay.runWith(result.context, () => next()),
+      (result) => runNodeRequest(relay, result.context, req, res, () => next()),
       (error: unknown) => {
         if (!isPassportError(error)) return next(error);
         if (res.headersSent) return next(error);

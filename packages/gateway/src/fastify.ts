@@ -1,4 +1,4 @@
-import { isPassportError, type PassportFields } from '@passport-relay/core';
+import { isPassportError, type PassportFields, type RelayContext } from '@passport-relay/core';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Gateway } from './gateway.js';
@@ -34,9 +34,11 @@ const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, op
   const stripped = new Set(gateway.stripHeaders);
   const { relay } = gateway;
 
+  const contexts = new WeakMap<object, RelayContext<object>>();
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     admit(gateway, stripped, request.raw, request, required).then(
       (result) => {
+        contexts.set(request, result.context);
         relay.runWith(result.context, () => hookDone());
       },
       (error: unknown) => {
@@ -46,6 +48,15 @@ const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, op
         reply.code(refusal.status).headers(refusal.headers).send(Buffer.from(refusal.body));
       },
     );
+  });
+
+  // Between onRequest and preValidation a hook may resume the request from another async scope
+  // (a queue or limiter released by another request): enter the context again, as
+  // @passport-relay/fastify does, so the handler never runs as someone else.
+  fastify.addHook('preValidation', (request, _reply, hookDone) => {
+    const context = contexts.get(request);
+    if (context === undefined) hookDone();
+    else relay.runWith(context, () => hookDone());
   });
 
   done();

@@ -8,6 +8,7 @@ import {
   type Relay,
   type RelayContext,
 } from '@passport-relay/core';
+import { optionError } from '@passport-relay/core/adapter';
 import type { GatewayOptions } from './gateway-options.js';
 import { bearerRefusalResponse } from './internal/bearer-challenge.js';
 import { bearerToken } from './internal/bearer-token.js';
@@ -283,8 +284,9 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
     authenticate: authenticate as Gateway<T, R>['authenticate'],
     refusal(error: PassportError): RefusalResponse {
       if (!isPassportError(error)) {
-        throw new TypeError(
-          'gateway.refusal() answers PassportErrors only; let other errors reach your error handler.',
+        throw optionError(
+          'gateway.refusal()',
+          'answers PassportErrors only; let other errors reach your error handler.',
         );
       }
       return bearerRefusalResponse(error, realm);
