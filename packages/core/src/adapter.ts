@@ -15,7 +15,7 @@ export {
   runNodeRequest,
 } from './inbound.js';
 export { installedCount, installOnce } from './install-registry.js';
-export { type CheckOptionsSpec, checkOptions, optionError } from './option-checks.js';
+export { type CheckOptionsSpec, checkOptions, oneOf, optionError } from './option-checks.js';
 export {
   type Destination,
   decideHop,
@@ -25,4 +25,4 @@ export {
   publishInjected,
 } from './outbound-decision.js';
 export { assertRelay, isRelay, RELAY_BRAND } from './relay-brand.js';
-export { writeRefusal } from './write-refusal.js';
+export { type NodeResponseLike, type ReplyLike, writeRefusal } from './write-refusal.js';

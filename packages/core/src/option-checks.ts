@@ -97,3 +97,33 @@ export function checkOptions<K extends string>(
   }
   return options as Partial<Record<K, unknown>>;
 }
+
+/**
+ * Check an option that takes one of a few string values, each with a short explanation shown when
+ * the value is wrong.
+ *
+ * @param choices Each allowed value, with what it does (an empty string for none).
+ * @example
+ * ```ts
+ * const onRefusal = oneOf('passportRelay (express)', 'onRefusal', options.onRefusal, {
+ *   respond: 'answer with a problem+json refusal',
+ *   next: 'call next(error)',
+ * }, 'respond');
+ * ```
+ */
+export function oneOf<V extends string>(
+  where: string,
+  name: string,
+  value: unknown,
+  choices: Readonly<Record<V, string>>,
+  fallback: NoInfer<V>,
+): V {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && Object.hasOwn(choices, value)) return value as V;
+  const listed = Object.entries<string>(choices).map(([choice, what]) =>
+    what === '' ? `"${choice}"` : `"${choice}" (${what})`,
+  );
+  const list =
+    listed.length === 1 ? listed[0] : `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}`;
+  throw optionError(where, `"${name}" must be ${list}; received ${JSON.stringify(value)}.`);
+}

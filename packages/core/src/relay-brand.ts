@@ -27,6 +27,7 @@ export function isRelay(value: unknown): boolean {
  * every adapter runs when it is created.
  *
  * @param where The call being checked, for the message, e.g. `'passportRelay (express)'`.
+ * @param option The option that holds the relay, when it is one (`'relay'`), for the message.
  * @example
  * ```ts
  * export function myMiddleware(relay: AnyRelay) {
@@ -34,11 +35,13 @@ export function isRelay(value: unknown): boolean {
  * }
  * ```
  */
-export function assertRelay(value: unknown, where: string): void {
-  if (!isRelay(value)) {
-    throw optionError(
-      where,
-      `needs the relay made by createRelay({ codec, ... }) from @passport-relay/core; received ${value === null ? 'null' : typeof value}.`,
-    );
-  }
+export function assertRelay(value: unknown, where: string, option?: string): void {
+  if (isRelay(value)) return;
+  const received = value === null ? 'null' : typeof value;
+  throw optionError(
+    where,
+    option === undefined
+      ? `needs the relay made by createRelay({ codec, ... }) from @passport-relay/core; received ${received}.`
+      : `"${option}" is required: the relay made by createRelay({ codec, ... }) from @passport-relay/core; received ${received}.`,
+  );
 }

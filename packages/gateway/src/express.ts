@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPassportError, type PassportFields } from '@passport-relay/core';
-import { runNodeRequest } from '@passport-relay/core/adapter';
+import { checkOptions, runNodeRequest, writeRefusal } from '@passport-relay/core/adapter';
 import type { Gateway } from './gateway.js';
 import { admit, checkAdapterOptions } from './internal/node-request.js';
 
@@ -59,8 +59,11 @@ export function gatewayMiddleware<
   T extends object = PassportFields,
   Req extends IncomingMessage = IncomingMessage,
 >(gateway: Gateway<T, Req>, options: GatewayMiddlewareOptions<Req> = {}): GatewayMiddleware<Req> {
-  const required = options.required ?? true;
-  checkAdapterOptions(gateway, required, 'gatewayMiddleware');
+  checkOptions('gatewayMiddleware', options, {
+    known: ['required'],
+    example: 'gatewayMiddleware(gateway, { required: false })',
+  });
+  const required = checkAdapterOptions<Req>(gateway, options.required, 'gatewayMiddleware');
   const stripped = new Set(gateway.stripHeaders);
   const { relay } = gateway;
 
@@ -68,10 +71,8 @@ export function gatewayMiddleware<
     admit(gateway, stripped, req, req, required).then(
       (result) => runNodeRequest(relay, result.context, req, res, () => next()),
       (error: unknown) => {
-        if (!isPassportError(error)) return next(error);
-        if (res.headersSent) return next(error);
-        const refusal = gateway.refusal(error);
-        res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+        if (!isPassportError(error) || res.headersSent) return next(error);
+        writeRefusal(res, gateway.refusal(error));
       },
     );
   };

@@ -1,4 +1,5 @@
 import { isPassportError, type PassportFields, type RelayContext } from '@passport-relay/core';
+import { checkOptions, writeRefusal } from '@passport-relay/core/adapter';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Gateway } from './gateway.js';
@@ -28,9 +29,13 @@ export interface GatewayPluginOptions<T extends object = PassportFields> {
 }
 
 const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, options, done) => {
+  checkOptions('gatewayPlugin', options, {
+    known: ['gateway', 'required'],
+    example: 'app.register(gatewayPlugin, { gateway })',
+    required: true,
+  });
   const { gateway } = options;
-  const required = options.required ?? true;
-  checkAdapterOptions(gateway, required, 'gatewayPlugin');
+  const required = checkAdapterOptions<FastifyRequest>(gateway, options.required, 'gatewayPlugin');
   const stripped = new Set(gateway.stripHeaders);
   const { relay } = gateway;
 
@@ -43,9 +48,7 @@ const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, op
       },
       (error: unknown) => {
         if (!isPassportError(error)) return hookDone(error as Error);
-        const refusal = gateway.refusal(error);
-        // A Buffer, so Fastify keeps the content type as is (no "; charset"), like the other adapters.
-        reply.code(refusal.status).headers(refusal.headers).send(Buffer.from(refusal.body));
+        writeRefusal(reply, gateway.refusal(error));
       },
     );
   });

@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import {
-  type ExtractOptions,
-  isPassportError,
-  type Relay,
-  type RelayContext,
-} from '@passport-relay/core';
+import { isPassportError, type Relay } from '@passport-relay/core';
+import { admit } from '@passport-relay/core/adapter';
 import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
 import { rememberContext } from './internal/request-context.js';
 import type { ResolvedPassportRelayOptions } from './options.js';
@@ -38,20 +34,16 @@ type Next = (error?: unknown) => void;
 @Injectable()
 export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, unknown> {
   readonly #relay: Relay;
-  readonly #extractOptions: ExtractOptions;
+  readonly #required: boolean;
 
   constructor(@Inject(PASSPORT_RELAY_OPTIONS) options: ResolvedPassportRelayOptions) {
     this.#relay = options.relay;
-    this.#extractOptions = Object.freeze({ required: options.required });
+    this.#required = options.required;
   }
 
   use(request: IncomingMessage, _response: unknown, next: Next): void {
-    let context: RelayContext;
-    try {
-      context = this.#relay.extract(request.headers, this.#extractOptions);
-    } catch (error) {
-      throw isPassportError(error) ? new PassportRefusedException(error) : error;
-    }
+    const context = admit(this.#relay, request.headers, this.#required);
+    if (isPassportError(context)) throw new PassportRefusedException(context);
     rememberContext(request, context);
     const relay = this.#relay;
     const cls = ClsServiceManager.getClsService();

@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from '@passport-relay/core';
+import type { PassportFields, StandardSchemaV1 } from '@passport-relay/core';
 
 /** The `sub` for which {@link schemaFailingFor} fails as the server's own problem. */
 export const SERVER_FAILURE_SUB = 'server-side-failure';
@@ -18,15 +18,17 @@ export const SERVER_FAILURE_SUB = 'server-side-failure';
  * // a request with it gets 500, and a body without "asynchronously"
  * ```
  */
-export function schemaFailingFor(sub: string = SERVER_FAILURE_SUB): StandardSchemaV1 {
+export function schemaFailingFor(
+  sub: string = SERVER_FAILURE_SUB,
+): StandardSchemaV1<unknown, PassportFields> {
   return {
     '~standard': {
       version: 1,
       vendor: 'passport-relay-testing',
       validate(value) {
         const claims = value as { sub?: unknown };
-        if (claims?.sub === sub) return Promise.resolve({ value });
-        return { value };
+        if (claims?.sub === sub) return Promise.resolve({ value: value as PassportFields });
+        return { value: value as PassportFields };
       },
     },
   };
