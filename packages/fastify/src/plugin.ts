@@ -6,6 +6,7 @@ import {
   oneOf,
   optionError,
   requirement,
+  runNodeRequest,
   writeRefusal,
 } from '@passport-relay/core/adapter';
 import type {
@@ -110,12 +111,14 @@ function passportRelayPlugin(
   if (hook === 'preParsing') {
     fastify.addHook('preParsing', (request, reply, payload, next) => {
       const context = extract(request, reply, next);
-      if (context !== undefined) relay.runWith(context, () => next(null, payload));
+      if (context !== undefined) {
+        runNodeRequest(relay, context, request.raw, reply.raw, () => next(null, payload));
+      }
     });
   } else {
     fastify.addHook(hook as 'onRequest', (request, reply, next: HookHandlerDoneFunction) => {
       const context = extract(request, reply, next);
-      if (context !== undefined) relay.runWith(context, next);
+      if (context !== undefined) runNodeRequest(relay, context, request.raw, reply.raw, next);
     });
   }
 

@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { isPassportError, type Relay } from '@passport-relay/core';
-import { admit } from '@passport-relay/core/adapter';
+import { admit, runNodeRequest } from '@passport-relay/core/adapter';
 import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
 import { rememberContext } from './internal/request-context.js';
 import type { ResolvedPassportRelayOptions } from './options.js';
@@ -32,7 +32,7 @@ type Next = (error?: unknown) => void;
  * ```
  */
 @Injectable()
-export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, unknown> {
+export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
   readonly #relay: Relay;
   readonly #required: boolean;
 
@@ -41,7 +41,7 @@ export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, 
     this.#required = options.required;
   }
 
-  use(request: IncomingMessage, _response: unknown, next: Next): void {
+  use(request: IncomingMessage, response: ServerResponse, next: Next): void {
     const context = admit(this.#relay, request.headers, this.#required);
     if (isPassportError(context)) throw new PassportRefusedException(context);
     rememberContext(request, context);
@@ -49,7 +49,7 @@ export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, 
     const cls = ClsServiceManager.getClsService();
     const enter = (): void => {
       cls.set(PASSPORT_CLS_KEY, context.passport);
-      relay.runWith(context, next);
+      runNodeRequest(relay, context, request, response, next);
     };
     // The app's ClsMiddleware opened this request's CLS context: use it, never a second one.
     if (cls.isActive() && ContextClsStoreMap.getByRaw(request) === cls.get()) {
