@@ -15,7 +15,13 @@ export {
   runNodeRequest,
 } from './inbound.js';
 export { installedCount, installOnce } from './install-registry.js';
-export { type CheckOptionsSpec, checkOptions, oneOf, optionError } from './option-checks.js';
+export {
+  type CheckOptionsSpec,
+  checkOptions,
+  numberOption,
+  oneOf,
+  optionError,
+} from './option-checks.js';
 export {
   type Destination,
   decideHop,
@@ -25,4 +31,5 @@ export {
   publishInjected,
 } from './outbound-decision.js';
 export { assertRelay, isRelay, RELAY_BRAND } from './relay-brand.js';
+export { TtlCache, type TtlCacheOptions } from './ttl-cache.js';
 export { type NodeResponseLike, type ReplyLike, writeRefusal } from './write-refusal.js';

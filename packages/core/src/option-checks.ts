@@ -127,3 +127,42 @@ export function oneOf<V extends string>(
     listed.length === 1 ? listed[0] : `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}`;
   throw optionError(where, `"${name}" must be ${list}; received ${JSON.stringify(value)}.`);
 }
+
+/**
+ * Check a numeric option against its range once, at start-up, and fill in its default.
+ *
+ * @example
+ * ```ts
+ * const tolerance = numberOption('signedCodec', 'clockToleranceSeconds', options.clockToleranceSeconds, {
+ *   min: 0, max: 300, fallback: 5,
+ * });
+ * ```
+ */
+export function numberOption(
+  where: string,
+  name: string,
+  value: unknown,
+  range: {
+    readonly min: number;
+    readonly max: number;
+    readonly fallback: number;
+    readonly integer?: boolean;
+    readonly hint?: string;
+  },
+): number {
+  if (value === undefined) return range.fallback;
+  const integer = range.integer === true;
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value)) ||
+    value < range.min ||
+    value > range.max
+  ) {
+    throw optionError(
+      where,
+      `"${name}" must be ${integer ? 'an integer' : 'a number'} from ${range.min} to ${range.max}${range.hint ?? ''}; received ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
+}

@@ -1,9 +1,9 @@
 import type { PassportCodec } from './codec.js';
-import { badOption, refuse } from './errors.js';
+import { refuse } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './internal/base64url.js';
 import { checkSubject, checkTimeClaims } from './internal/claim-checks.js';
 import { parseClaims } from './internal/claims-json.js';
-import { checkOptions } from './option-checks.js';
+import { checkOptions, numberOption } from './option-checks.js';
 
 /** Options of {@link plainCodecTrustingMesh}. */
 export interface PlainCodecOptions {
@@ -35,15 +35,12 @@ export function plainCodecTrustingMesh(options?: PlainCodecOptions): PassportCod
     known: ['clockToleranceSeconds'],
     example: 'plainCodecTrustingMesh({ clockToleranceSeconds: 5 })',
   });
-  const tolerance = checked.clockToleranceSeconds ?? 5;
-  if (
-    typeof tolerance !== 'number' ||
-    !Number.isFinite(tolerance) ||
-    tolerance < 0 ||
-    tolerance > 300
-  ) {
-    throw badOption('plainCodecTrustingMesh: "clockToleranceSeconds" must be from 0 to 300.');
-  }
+  const tolerance = numberOption(
+    'plainCodecTrustingMesh',
+    'clockToleranceSeconds',
+    checked.clockToleranceSeconds,
+    { min: 0, max: 300, fallback: 5 },
+  );
   return {
     mode: 'plain',
     canEncode: true,

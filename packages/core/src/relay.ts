@@ -16,7 +16,7 @@ import type { Passport, PassportClaims, PassportFields } from './passport.js';
 import { RELAY_BRAND } from './relay-brand.js';
 import type { OutboundHeaders, RelayContext } from './relay-context.js';
 import { assertSynchronousSchema, type StandardSchemaV1, validateWithSchema } from './schema.js';
-import { VerificationCache } from './verification-cache.js';
+import { TtlCache } from './ttl-cache.js';
 
 /** Options of {@link createRelay}. Everything but `codec` has a default. */
 export interface RelayOptions<T extends object = PassportFields> {
@@ -281,7 +281,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
   if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
     throw badOption('createRelay: cache.maxEntries must be an integer from 0 to 1000000.');
   }
-  const cache = new VerificationCache<Passport<T>>(maxEntries);
+  const cache = new TtlCache<Passport<T>>(maxEntries);
   const store = options.store ?? asyncLocalContextStore(header);
   if (typeof store?.getStore !== 'function' || typeof store.run !== 'function') {
     throw badOption('createRelay: "store" must have getStore() and run(context, fn).');
@@ -300,6 +300,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       value,
       passport as Passport<T>,
       typeof exp === 'number' ? exp * 1000 : nowMs + CACHE_WITHOUT_EXP_MS,
+      nowMs,
     );
     return passport as Passport<T>;
   }

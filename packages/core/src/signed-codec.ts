@@ -19,7 +19,7 @@ import {
   type VerificationKey,
 } from './keys.js';
 import type { ResolvedLimits } from './limits.js';
-import { checkOptions } from './option-checks.js';
+import { checkOptions, numberOption } from './option-checks.js';
 
 /** Options of {@link signedCodec}. */
 export interface SignedCodecOptions {
@@ -107,14 +107,18 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   if (audience !== undefined && (audience.length === 0 || audience.some((a) => !a))) {
     throw badOption(`${where}: "audience" must be a non-empty string or list of strings.`);
   }
-  const ttlSeconds = options.ttlSeconds ?? 300;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
-    throw badOption(`${where}: "ttlSeconds" must be an integer from 1 to 86400 (short: minutes).`);
-  }
-  const tolerance = options.clockToleranceSeconds ?? 5;
-  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
-    throw badOption(`${where}: "clockToleranceSeconds" must be from 0 to 300.`);
-  }
+  const ttlSeconds = numberOption(where, 'ttlSeconds', options.ttlSeconds, {
+    min: 1,
+    max: 86_400,
+    fallback: 300,
+    integer: true,
+    hint: ' (short: minutes)',
+  });
+  const tolerance = numberOption(where, 'clockToleranceSeconds', options.clockToleranceSeconds, {
+    min: 0,
+    max: 300,
+    fallback: 5,
+  });
   const signer: ResolvedSigner | undefined =
     options.signingKey === undefined
       ? undefined
