@@ -7,6 +7,11 @@ import { badOption } from './errors.js';
  * - `*`: a single-label host (`orders`), as Kubernetes resolves within a namespace
  * - `*.svc`, `*.svc.cluster.local`, `*.cluster.local`: cluster service names
  * - `localhost`, `127.0.0.0/8`, `::1`: loopback
+ *
+ * @example
+ * ```ts
+ * createRelay({ codec, propagateTo: [...DEFAULT_PROPAGATE_TO, '*.internal.example'] });
+ * ```
  */
 export const DEFAULT_PROPAGATE_TO: readonly string[] = Object.freeze([
   '*',
@@ -32,6 +37,11 @@ export const DEFAULT_PROPAGATE_TO: readonly string[] = Object.freeze([
  * - Tencent Cloud: `metadata.tencentyun.com`
  * - IBM Cloud: `api.metadata.cloud.ibm.com`
  * - Equinix Metal: `metadata.platformequinix.com`, `metadata.packet.net`
+ *
+ * @example
+ * ```ts
+ * NEVER_PROPAGATE_TO.includes('metadata.google.internal'); // true: never sent there
+ * ```
  */
 export const NEVER_PROPAGATE_TO: readonly string[] = Object.freeze([
   '169.254.0.0/16',
@@ -52,7 +62,15 @@ export const NEVER_PROPAGATE_TO: readonly string[] = Object.freeze([
   'metadata.packet.net',
 ]);
 
-/** A compiled `propagateTo` list: one decision per host name, memoised. */
+/**
+ * A compiled `propagateTo` list: one decision per host name, memoised.
+ *
+ * @example
+ * ```ts
+ * const policy: DestinationPolicy = relay.policy;
+ * policy.allows('orders'); // true with the default list
+ * ```
+ */
 export interface DestinationPolicy {
   /** The patterns as given, for diagnostics. */
   readonly patterns: readonly string[];

@@ -6,7 +6,14 @@ import { channels } from './diagnostics.js';
  * never contain the token itself.
  */
 
-/** The codes a {@link PassportError} can carry. */
+/**
+ * The codes a {@link PassportError} can carry.
+ *
+ * @example
+ * ```ts
+ * const code: PassportErrorCode = 'ERR_PASSPORT_EXPIRED';
+ * ```
+ */
 export type PassportErrorCode =
   | 'ERR_PASSPORT_MISSING'
   | 'ERR_PASSPORT_MALFORMED'
@@ -28,7 +35,14 @@ interface CodeInfo {
   readonly title: string;
 }
 
-/** HTTP status and a short, token-free title for each code. */
+/**
+ * HTTP status and a short, token-free title for each code.
+ *
+ * @example
+ * ```ts
+ * PASSPORT_ERRORS.ERR_PASSPORT_EXPIRED.status; // 401
+ * ```
+ */
 export const PASSPORT_ERRORS: Readonly<Record<PassportErrorCode, CodeInfo>> = Object.freeze({
   ERR_PASSPORT_MISSING: { status: 401, title: 'Passport required' },
   ERR_PASSPORT_MALFORMED: { status: 401, title: 'Passport malformed' },
@@ -104,10 +118,25 @@ export function isPassportError(value: unknown): value is PassportError {
   );
 }
 
-/** The media type of a refusal body (RFC 9457). */
+/**
+ * The media type of a refusal body (RFC 9457).
+ *
+ * @example
+ * ```ts
+ * res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+ * ```
+ */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** An RFC 9457 problem document for a refused passport. */
+/**
+ * An RFC 9457 problem document for a refused passport.
+ *
+ * @example
+ * ```ts
+ * const problem: PassportProblem = toProblem(error);
+ * problem.code; // e.g. 'ERR_PASSPORT_EXPIRED'
+ * ```
+ */
 export interface PassportProblem {
   readonly type: string;
   readonly title: string;
@@ -155,7 +184,15 @@ export function toProblem(error: PassportError): PassportProblem {
   };
 }
 
-/** Everything an adapter needs to write a refusal: status, headers and a serialised body. */
+/**
+ * Everything an adapter needs to write a refusal: status, headers and a serialised body.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body }: RefusalResponse = refusalResponse(error);
+ * res.writeHead(status, headers).end(body);
+ * ```
+ */
 export interface RefusalResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;

@@ -4,14 +4,30 @@ import type { PassportFields } from './passport.js';
 import type { ExtractOptions, HeaderCarrier } from './relay.js';
 import type { RelayContext } from './relay-context.js';
 
-/** The part of a relay an inbound adapter uses; every `Relay<T>` has it. */
+/**
+ * The part of a relay an inbound adapter uses; every `Relay<T>` has it.
+ *
+ * @example
+ * ```ts
+ * function middleware<T extends object>(relay: InboundRelay<T>) {
+ *   return (req, res, next) => runNodeRequest(relay, relay.extract(req.headers), req, res, next);
+ * }
+ * ```
+ */
 export interface InboundRelay<T extends object = PassportFields> {
   extract(carrier: HeaderCarrier, options?: ExtractOptions): RelayContext<T>;
   runWith<R>(context: RelayContext<T>, fn: () => R): R;
   bind<F extends (...args: never[]) => unknown>(fn: F): F;
 }
 
-/** Whether a request must carry a passport: a constant, or decided per request. */
+/**
+ * Whether a request must carry a passport: a constant, or decided per request.
+ *
+ * @example
+ * ```ts
+ * const required: Requirement<IncomingMessage> = (req) => req.url !== '/healthz';
+ * ```
+ */
 export type Requirement<Req> = boolean | ((request: Req) => boolean);
 
 const always = () => true;

@@ -13,7 +13,14 @@ export function optionError(where: string, message: string): PassportError {
   return new PassportError('ERR_PASSPORT_OPTIONS', `${where}: ${message}`);
 }
 
-/** How {@link checkOptions} treats a missing options object, and what its fix-it shows. */
+/**
+ * How {@link checkOptions} treats a missing options object, and what its fix-it shows.
+ *
+ * @example
+ * ```ts
+ * checkOptions('myAdapter', options, { known: ['relay'], example: 'myAdapter({ relay })', required: true });
+ * ```
+ */
 export interface CheckOptionsSpec<K extends string> {
   /** The option names this call understands. */
   readonly known: readonly K[];

@@ -1,10 +1,25 @@
 import { channels } from './diagnostics.js';
 import type { OutboundHeaders, RelayContext } from './relay-context.js';
 
-/** An outbound destination: a URL, a URL string or origin, or a host name. */
+/**
+ * An outbound destination: a URL, a URL string or origin, or a host name.
+ *
+ * @example
+ * ```ts
+ * relay.allows('http://orders:8080'); relay.allows(new URL(url)); relay.allows({ hostname: 'orders' });
+ * ```
+ */
 export type Destination = string | URL | { readonly hostname: string };
 
-/** The part of a relay the outbound decision reads; every `Relay<T>` has it. */
+/**
+ * The part of a relay the outbound decision reads; every `Relay<T>` has it.
+ *
+ * @example
+ * ```ts
+ * const relay: OutboundRelay = createRelay({ codec });
+ * decideHop(relay, url, { has: () => false });
+ * ```
+ */
 export interface OutboundRelay {
   readonly header: string;
   readonly forwardHeaders: readonly string[];
@@ -12,7 +27,14 @@ export interface OutboundRelay {
   allows(destination: Destination): boolean;
 }
 
-/** What the client's request looks like at this hop, as far as the decision needs to know. */
+/**
+ * What the client's request looks like at this hop, as far as the decision needs to know.
+ *
+ * @example
+ * ```ts
+ * decideHop(relay, url, { has: (name) => headers.has(name), redirected: hop > 0 } satisfies HopRequest);
+ * ```
+ */
 export interface HopRequest {
   /** Whether the request already carries header `name` (lower case), set by the caller or a client. */
   has(name: string): boolean;
@@ -24,7 +46,14 @@ export interface HopRequest {
   readonly redirected?: boolean;
 }
 
-/** The outbound decision for one hop: headers to add, header names to remove first. */
+/**
+ * The outbound decision for one hop: headers to add, header names to remove first.
+ *
+ * @example
+ * ```ts
+ * const { add, strip }: HopDecision = decideHop(relay, { hostname }, { has: (name) => headers.has(name) });
+ * ```
+ */
 export interface HopDecision {
   /** Headers to add: the relay's, for an allowed destination, minus any the request already has. */
   readonly add: OutboundHeaders;
@@ -93,6 +122,13 @@ export function decideHop(
 /**
  * Publish the `injected` diagnostic for headers an adapter added without {@link decideHop} (the
  * relay's `outboundHeaders()`, applied whole).
+ *
+ * @example
+ * ```ts
+ * const headers = relay.outboundHeaders(url) ?? [];
+ * // ...all of them set on the request...
+ * publishInjected(url, headers);
+ * ```
  */
 export function publishInjected(destination: Destination, headers: OutboundHeaders): void {
   if (headers.length > 0 && channels.injected.hasSubscribers) {

@@ -5,7 +5,14 @@ import { checkSubject, checkTimeClaims } from './internal/claim-checks.js';
 import { parseClaims } from './internal/claims-json.js';
 import { checkOptions, numberOption } from './option-checks.js';
 
-/** Options of {@link plainCodecTrustingMesh}. */
+/**
+ * Options of {@link plainCodecTrustingMesh}.
+ *
+ * @example
+ * ```ts
+ * plainCodecTrustingMesh({ clockToleranceSeconds: 10 } satisfies PlainCodecOptions);
+ * ```
+ */
 export interface PlainCodecOptions {
   /**
    * Clock skew tolerated on `exp` and `nbf` when the payload carries them.

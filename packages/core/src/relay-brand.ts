@@ -3,6 +3,11 @@ import { optionError } from './option-checks.js';
 /**
  * The mark `createRelay` puts on every relay. A `Symbol.for` key, so a relay made by an ESM copy of
  * core is recognised by adapters that loaded the CommonJS copy (and the other way round).
+ *
+ * @example
+ * ```ts
+ * (relay as Record<symbol, unknown>)[RELAY_BRAND]; // true for a relay from createRelay
+ * ```
  */
 export const RELAY_BRAND: unique symbol = Symbol.for('passport-relay.Relay.v1') as never;
 

@@ -18,7 +18,15 @@ import type { OutboundHeaders, RelayContext } from './relay-context.js';
 import { assertSynchronousSchema, type StandardSchemaV1, validateWithSchema } from './schema.js';
 import { TtlCache } from './ttl-cache.js';
 
-/** Options of {@link createRelay}. Everything but `codec` has a default. */
+/**
+ * Options of {@link createRelay}. Everything but `codec` has a default.
+ *
+ * @example
+ * ```ts
+ * const options: RelayOptions = { codec: signedCodec({ keys, issuer }), forwardHeaders: TRACING_HEADERS };
+ * createRelay(options);
+ * ```
+ */
 export interface RelayOptions<T extends object = PassportFields> {
   /**
    * How passports travel: `signedCodec({...})` (verify every hop) or `plainCodecTrustingMesh()`
@@ -58,20 +66,46 @@ export interface RelayOptions<T extends object = PassportFields> {
   readonly store?: ContextStore;
 }
 
-/** Header values as Node, Fastify and message clients present them. Names are lower case. */
+/**
+ * Header values as Node, Fastify and message clients present them. Names are lower case.
+ *
+ * @example
+ * ```ts
+ * const carrier: HeaderCarrier = req.headers; // Node, Fastify, or message headers
+ * relay.extract(carrier);
+ * ```
+ */
 export type HeaderCarrier = {
   readonly [name: string]: string | readonly string[] | Buffer | number | undefined;
 };
 
 export type { Destination };
 
-/** How {@link Relay.propagate} reads and writes a client's header container. */
+/**
+ * How {@link Relay.propagate} reads and writes a client's header container.
+ *
+ * @example
+ * ```ts
+ * const access: HeaderAccess<Headers> = {
+ *   has: (headers, name) => headers.has(name),
+ *   set: (headers, name, value) => headers.set(name, value),
+ * };
+ * relay.propagate(url, request.headers, access);
+ * ```
+ */
 export interface HeaderAccess<C> {
   has(carrier: C, name: string): boolean;
   set(carrier: C, name: string, value: string): void;
 }
 
-/** Options of {@link Relay.extract}. */
+/**
+ * Options of {@link Relay.extract}.
+ *
+ * @example
+ * ```ts
+ * relay.extract(req.headers, { required: true } satisfies ExtractOptions);
+ * ```
+ */
 export interface ExtractOptions {
   /**
    * Refuse a request without a passport (`ERR_PASSPORT_MISSING`, 401).
@@ -83,6 +117,12 @@ export interface ExtractOptions {
 /**
  * The object every adapter receives: it owns the context, makes the inbound decision (headers in,
  * passport or refusal out) and the outbound decision (destination in, headers or none out).
+ *
+ * @example
+ * ```ts
+ * const relay: Relay<{ tenant: string }> = createRelay({ codec, schema });
+ * relay.current()?.tenant;
+ * ```
  */
 export interface Relay<T extends object = PassportFields> {
   /** The passport header name (lower case). */

@@ -21,7 +21,15 @@ import {
 import type { ResolvedLimits } from './limits.js';
 import { checkOptions, numberOption } from './option-checks.js';
 
-/** Options of {@link signedCodec}. */
+/**
+ * Options of {@link signedCodec}.
+ *
+ * @example
+ * ```ts
+ * const options: SignedCodecOptions = { keys: jwks, issuer: 'https://edge.example', audience: 'orders' };
+ * signedCodec(options);
+ * ```
+ */
 export interface SignedCodecOptions {
   /**
    * The keys passports are verified with: Ed25519 public keys (`EdDSA`) or HS256 secrets, or a JWKS

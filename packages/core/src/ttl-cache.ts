@@ -1,4 +1,11 @@
-/** Options of {@link TtlCache}. */
+/**
+ * Options of {@link TtlCache}.
+ *
+ * @example
+ * ```ts
+ * new TtlCache<string>(1000, { evict: 'use' } satisfies TtlCacheOptions);
+ * ```
+ */
 export interface TtlCacheOptions {
   /**
    * Which entry goes first when the cache is full: the oldest inserted (`'insertion'`, the cheapest

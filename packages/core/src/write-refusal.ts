@@ -1,7 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { type PassportError, type RefusalResponse, refusalResponse } from './errors.js';
 
-/** A Fastify reply, as far as answering a refusal goes (Nest hands filters the same object). */
+/**
+ * A Fastify reply, as far as answering a refusal goes (Nest hands filters the same object).
+ *
+ * @example
+ * ```ts
+ * fastify.addHook('onRequest', (request, reply: ReplyLike, done) => writeRefusal(reply, error));
+ * ```
+ */
 export interface ReplyLike {
   readonly sent: boolean;
   code(status: number): ReplyLike;
@@ -9,7 +16,15 @@ export interface ReplyLike {
   send(body: Buffer): unknown;
 }
 
-/** A Node response, as far as answering a refusal goes. */
+/**
+ * A Node response, as far as answering a refusal goes.
+ *
+ * @example
+ * ```ts
+ * const res: NodeResponseLike = serverResponse;
+ * writeRefusal(res, error);
+ * ```
+ */
 export type NodeResponseLike = Pick<ServerResponse, 'headersSent' | 'writeHead' | 'end'>;
 
 function isReply(target: ReplyLike | NodeResponseLike): target is ReplyLike {
