@@ -11,8 +11,10 @@ for (const variant of VARIANTS) {
     followsRedirects: true,
     async get({ url, headers, connectTo }) {
       const instance = variant.instance();
-      const agent = connectTo === undefined ? undefined : loopbackAgent(connectTo);
-      const dispatcher = connectTo === undefined ? undefined : loopbackDispatcher(connectTo);
+      const reroute = connectTo !== undefined;
+      const agent = reroute && variant.adapter === 'http' ? loopbackAgent(connectTo) : undefined;
+      const dispatcher =
+        reroute && variant.adapter === 'fetch' ? loopbackDispatcher(connectTo) : undefined;
       try {
         await instance.get(url, {
           ...variant.config,

@@ -16,7 +16,11 @@ type UndiciAgentClass = new (options: {
  * port whatever host the request names, like the kit's `loopbackAgent` does for `node:http`.
  */
 export function loopbackDispatcher(port: number): UndiciAgent {
-  const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
+  // Node 26's fetch (undici 8) keeps its Agent in the v2 slot and a legacy wrapper in v1.
+  const globals = globalThis as Record<symbol, unknown>;
+  const global =
+    globals[Symbol.for('undici.globalDispatcher.2')] ??
+    globals[Symbol.for('undici.globalDispatcher.1')];
   const Agent = (global as { constructor: UndiciAgentClass }).constructor;
   return new Agent({
     connect: (_options, callback) => {
