@@ -2,7 +2,14 @@ import type { Claims } from './internal/claims-json.js';
 import type { ResolvedLimits } from './limits.js';
 import type { PassportClaims } from './passport.js';
 
-/** Options of {@link PassportCodec.encode}. */
+/**
+ * Options of {@link PassportCodec.encode}.
+ *
+ * @example
+ * ```ts
+ * relay.issue({ sub: 'user-1' }, { expiresAtMost: userToken.exp } satisfies EncodeOptions);
+ * ```
+ */
 export interface EncodeOptions {
   /**
    * Latest `exp` (seconds since the epoch) the passport may have, e.g. the user token's own `exp`
@@ -14,6 +21,12 @@ export interface EncodeOptions {
 /**
  * How a passport is written on the wire. Two ship with core: {@link signedCodec} (the default
  * choice) and {@link plainCodecTrustingMesh} (for meshes that guarantee integrity).
+ *
+ * @example
+ * ```ts
+ * const codec: PassportCodec = signedCodec({ keys, issuer });
+ * createRelay({ codec });
+ * ```
  */
 export interface PassportCodec {
   /** `signed` when the value carries its own proof; `plain` when the mesh vouches for it. */

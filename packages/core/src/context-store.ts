@@ -8,6 +8,12 @@ import type { RelayContext } from './relay-context.js';
  * A store only ever scopes a context to a callback (`run`), never enters one for the rest of an
  * async resource's life: that would leak one request's passport into the next request on the same
  * keep-alive socket.
+ *
+ * @example
+ * ```ts
+ * const store: ContextStore = asyncLocalContextStore('billing');
+ * createRelay({ codec, store });
+ * ```
  */
 export interface ContextStore {
   /** The context of the code running now, if any. */

@@ -7,6 +7,11 @@ import { badOption } from './errors.js';
  * - `*`: a single-label host (`orders`), as Kubernetes resolves within a namespace
  * - `*.svc`, `*.svc.cluster.local`, `*.cluster.local`: cluster service names
  * - `localhost`, `127.0.0.0/8`, `::1`: loopback
+ *
+ * @example
+ * ```ts
+ * createRelay({ codec, propagateTo: [...DEFAULT_PROPAGATE_TO, '*.internal.example'] });
+ * ```
  */
 export const DEFAULT_PROPAGATE_TO: readonly string[] = Object.freeze([
   '*',
@@ -20,21 +25,52 @@ export const DEFAULT_PROPAGATE_TO: readonly string[] = Object.freeze([
 
 /**
  * Hosts that never receive a passport, whatever the patterns say: cloud instance metadata services
- * (which hand out credentials) and link-local addresses.
+ * (which hand out credentials) and link-local addresses. Every major cloud's names and addresses:
+ *
+ * - link-local `169.254.0.0/16` and `fe80::/10`: AWS, Azure, GCP, Oracle, DigitalOcean, Hetzner,
+ *   OpenStack, Huawei, Baidu, Tencent (`169.254.0.23`) all serve metadata from there
+ * - AWS: `fd00:ec2::254` (IMDS over IPv6), `instance-data`, `instance-data.ec2.internal`
+ * - Google Cloud: `metadata`, `metadata.google.internal`, `metadata.goog`
+ * - Azure: `168.63.129.16` (the WireServer and its host agent)
+ * - Alibaba Cloud: `100.100.100.200`
+ * - Oracle Cloud: `192.0.0.192` (legacy metadata), `fd00:c1::a9fe:a9fe` (IMDS over IPv6)
+ * - Tencent Cloud: `metadata.tencentyun.com`
+ * - IBM Cloud: `api.metadata.cloud.ibm.com`
+ * - Equinix Metal: `metadata.platformequinix.com`, `metadata.packet.net`
+ *
+ * @example
+ * ```ts
+ * NEVER_PROPAGATE_TO.includes('metadata.google.internal'); // true: never sent there
+ * ```
  */
 export const NEVER_PROPAGATE_TO: readonly string[] = Object.freeze([
   '169.254.0.0/16',
   'fe80::/10',
   'fd00:ec2::254',
   '100.100.100.200',
+  '168.63.129.16',
+  '192.0.0.192',
+  'fd00:c1::a9fe:a9fe',
   'metadata',
   'metadata.google.internal',
   'metadata.goog',
   'instance-data',
   'instance-data.ec2.internal',
+  'metadata.tencentyun.com',
+  'api.metadata.cloud.ibm.com',
+  'metadata.platformequinix.com',
+  'metadata.packet.net',
 ]);
 
-/** A compiled `propagateTo` list: one decision per host name, memoised. */
+/**
+ * A compiled `propagateTo` list: one decision per host name, memoised.
+ *
+ * @example
+ * ```ts
+ * const policy: DestinationPolicy = relay.policy;
+ * policy.allows('orders'); // true with the default list
+ * ```
+ */
 export interface DestinationPolicy {
   /** The patterns as given, for diagnostics. */
   readonly patterns: readonly string[];
@@ -137,12 +173,23 @@ const MAPPED_V4 = /^::ffff:(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 /**
  * The host a client will actually connect to, in one spelling: lower case, no brackets or trailing
  * dot, IPv4 in dotted form (the WHATWG URL parser turns `2852039166` or `0xA9FEA9FE` into
- * `169.254.169.254`), IPv4-mapped IPv6 as IPv4. `undefined` for anything that is not a plain host.
+ * `169.254.169.254`), IPv4-mapped IPv6 as IPv4. `undefined` for anything that is not a plain host,
+ * such as an IPv6 address with a zone (`fe80::1%lo`), which no policy allows: a host the policy
+ * cannot read is withheld from, never thrown on.
+ *
+ * @example
+ * ```ts
+ * canonicalHost('0xA9FEA9FE'); // '169.254.169.254'
+ * canonicalHost('fe80::1%lo'); // undefined
+ * ```
  */
 export function canonicalHost(hostname: string): string | undefined {
+  if (typeof hostname !== 'string') return undefined;
   let host = hostname.toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (isIP(host) === 6) {
+    // Node's isIP accepts a zone (`%eth0`), the URL parser does not: such a host cannot be read.
+    if (host.includes('%')) return undefined;
     const url = new URL(`http://[${host}]/`).hostname.slice(1, -1);
     const mapped = MAPPED_V4.exec(url);
     if (mapped === null) return url;

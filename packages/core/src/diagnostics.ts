@@ -10,6 +10,8 @@ import { channel } from 'node:diagnostics_channel';
  * - `withheld`: `{ destination, reason }` when headers were not sent, e.g. `'destination-not-allowed'`
  * - `keys`: `{ url, kids }` when a remote JWKS brings a new key set; `{ url, kids, error }` when a
  *   fetch failed (the `kids` still trusted are the last good ones)
+ * - `failed`: `{ error }` when a request was answered with a server-side error (misconfiguration,
+ *   keys unavailable); the response carries a generic detail, this message the cause
  *
  * @example
  * ```ts
@@ -23,6 +25,7 @@ export const DIAGNOSTICS_CHANNELS = Object.freeze({
   injected: 'passport-relay:injected',
   withheld: 'passport-relay:withheld',
   keys: 'passport-relay:keys',
+  failed: 'passport-relay:failed',
 } as const);
 
 export const channels = {
@@ -31,4 +34,5 @@ export const channels = {
   injected: channel(DIAGNOSTICS_CHANNELS.injected),
   withheld: channel(DIAGNOSTICS_CHANNELS.withheld),
   keys: channel(DIAGNOSTICS_CHANNELS.keys),
+  failed: channel(DIAGNOSTICS_CHANNELS.failed),
 };

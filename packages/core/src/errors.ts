@@ -1,10 +1,19 @@
+import { channels } from './diagnostics.js';
+
 /**
  * Every refusal and every misconfiguration surfaces as a {@link PassportError}: a `code` to branch on,
  * the HTTP `status` that code maps to, and the underlying `cause`. Messages describe what is wrong and
  * never contain the token itself.
  */
 
-/** The codes a {@link PassportError} can carry. */
+/**
+ * The codes a {@link PassportError} can carry.
+ *
+ * @example
+ * ```ts
+ * const code: PassportErrorCode = 'ERR_PASSPORT_EXPIRED';
+ * ```
+ */
 export type PassportErrorCode =
   | 'ERR_PASSPORT_MISSING'
   | 'ERR_PASSPORT_MALFORMED'
@@ -35,7 +44,14 @@ interface CodeInfo {
   readonly title: string;
 }
 
-/** HTTP status and a short, token-free title for each code. */
+/**
+ * HTTP status and a short, token-free title for each code.
+ *
+ * @example
+ * ```ts
+ * PASSPORT_ERRORS.ERR_PASSPORT_EXPIRED.status; // 401
+ * ```
+ */
 export const PASSPORT_ERRORS: Readonly<Record<PassportErrorCode, CodeInfo>> = Object.freeze({
   ERR_PASSPORT_MISSING: { status: 401, title: 'Passport required' },
   ERR_PASSPORT_MALFORMED: { status: 401, title: 'Passport malformed' },
@@ -123,10 +139,25 @@ export function isPassportError(value: unknown): value is PassportError {
   );
 }
 
-/** The media type of a refusal body (RFC 9457). */
+/**
+ * The media type of a refusal body (RFC 9457).
+ *
+ * @example
+ * ```ts
+ * res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+ * ```
+ */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** An RFC 9457 problem document for a refused passport. */
+/**
+ * An RFC 9457 problem document for a refused passport.
+ *
+ * @example
+ * ```ts
+ * const problem: PassportProblem = toProblem(error);
+ * problem.code; // e.g. 'ERR_PASSPORT_EXPIRED'
+ * ```
+ */
 export interface PassportProblem {
   readonly type: string;
   readonly title: string;
@@ -136,8 +167,28 @@ export interface PassportProblem {
 }
 
 /**
+ * Whether `error` is this server's problem (status 500 and up: a misconfiguration such as
+ * `ERR_PASSPORT_OPTIONS` or an asynchronous schema, `ERR_PASSPORT_CANNOT_ISSUE`, keys that cannot be
+ * fetched) rather than the caller's. Its message describes this server's configuration, so a
+ * response never carries it.
+ *
+ * @example
+ * ```ts
+ * if (isServerSideError(error)) logger.error(error); // the response says only that it failed
+ * ```
+ */
+export function isServerSideError(error: PassportError): boolean {
+  return error.status >= 500;
+}
+
+/** The detail a response carries instead of a server-side error's message. */
+const SERVER_SIDE_DETAIL =
+  'This service cannot check passports right now. The cause is published on the passport-relay:failed diagnostics channel.';
+
+/**
  * The RFC 9457 body for a {@link PassportError}. The detail is the error's message, which by
- * construction never contains the token.
+ * construction never contains the token; for a server-side error (status 500 and up) it is a
+ * generic sentence, since that message describes this server's configuration.
  *
  * @example
  * ```ts
@@ -149,12 +200,20 @@ export function toProblem(error: PassportError): PassportProblem {
     type: `urn:passport-relay:error:${error.code}`,
     title: PASSPORT_ERRORS[error.code].title,
     status: error.status,
-    detail: error.message,
+    detail: isServerSideError(error) ? SERVER_SIDE_DETAIL : error.message,
     code: error.code,
   };
 }
 
-/** Everything an adapter needs to write a refusal: status, headers and a serialised body. */
+/**
+ * Everything an adapter needs to write a refusal: status, headers and a serialised body.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body }: RefusalResponse = refusalResponse(error);
+ * res.writeHead(status, headers).end(body);
+ * ```
+ */
 export interface RefusalResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -164,6 +223,8 @@ export interface RefusalResponse {
 /**
  * The full HTTP response for a refusal, so that every adapter answers identically: the status, an
  * `application/problem+json` body and, for 401, the `WWW-Authenticate` challenge HTTP requires.
+ * A server-side error (see {@link isServerSideError}) gets a generic detail, and the error itself
+ * is published on the `passport-relay:failed` diagnostics channel for the operator.
  *
  * @example
  * ```ts
@@ -174,6 +235,8 @@ export interface RefusalResponse {
 export function refusalResponse(error: PassportError): RefusalResponse {
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (error.status === 401) headers['www-authenticate'] = `Passport error="${error.code}"`;
+  if (isServerSideError(error) && channels.failed.hasSubscribers)
+    channels.failed.publish({ error });
   return { status: error.status, headers, body: JSON.stringify(toProblem(error)) };
 }
 

@@ -10,6 +10,7 @@ export {
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
 export {
   isPassportError,
+  isServerSideError,
   PASSPORT_ERRORS,
   PassportError,
   type PassportErrorCode,

@@ -12,9 +12,22 @@ import {
 } from 'node:crypto';
 import { badOption } from './errors.js';
 
-/** The JWS algorithms passport-relay signs and verifies. `none` is never one of them. */
+/**
+ * The JWS algorithms passport-relay signs and verifies. `none` is never one of them.
+ *
+ * @example
+ * ```ts
+ * const alg: PassportAlgorithm = 'EdDSA';
+ * ```
+ */
 export type PassportAlgorithm = 'EdDSA' | 'HS256';
 
+/**
+ * @example
+ * ```ts
+ * PASSPORT_ALGORITHMS.includes('EdDSA'); // true
+ * ```
+ */
 export const PASSPORT_ALGORITHMS: readonly PassportAlgorithm[] = Object.freeze(['EdDSA', 'HS256']);
 
 /** Key material in any of the forms Node understands. */
@@ -29,20 +42,46 @@ export type AsymmetricKeyMaterial = KeyObject | JsonWebKey | string | webcrypto.
  * - A JWK with `kty: 'OKP'` (Ed25519) or `kty: 'oct'`, as found in a JWKS.
  *
  * `kid` selects the key when several are configured, which is how keys rotate without downtime.
+ *
+ * @example
+ * ```ts
+ * const keys: VerificationKey[] = [{ alg: 'EdDSA', kid: '2026-11', key: publicJwk }];
+ * ```
  */
 export type VerificationKey = EdDSAKey | HS256Key | JsonWebKey;
 
-/** A key that issues passports: an Ed25519 private key or an HS256 secret. */
+/**
+ * A key that issues passports: an Ed25519 private key or an HS256 secret.
+ *
+ * @example
+ * ```ts
+ * const signingKey: SigningKey = { alg: 'EdDSA', kid: '2026-11', key: privateKeyObject };
+ * ```
+ */
 export type SigningKey = EdDSAKey | HS256Key;
 
-/** An Ed25519 key (public to verify, private to sign). */
+/**
+ * An Ed25519 key (public to verify, private to sign).
+ *
+ * @example
+ * ```ts
+ * const key: EdDSAKey = { alg: 'EdDSA', kid: '2026-11', key: publicKeyObject };
+ * ```
+ */
 export interface EdDSAKey {
   readonly alg: 'EdDSA';
   readonly kid?: string;
   readonly key: AsymmetricKeyMaterial;
 }
 
-/** An HS256 shared secret of at least 32 bytes. */
+/**
+ * An HS256 shared secret of at least 32 bytes.
+ *
+ * @example
+ * ```ts
+ * const key: HS256Key = { alg: 'HS256', kid: 'k1', secret: process.env.PASSPORT_SECRET! };
+ * ```
+ */
 export interface HS256Key {
   readonly alg: 'HS256';
   readonly kid?: string;

@@ -1,6 +1,13 @@
 import { badOption } from './errors.js';
 
-/** Bounds on what an inbound passport may be. Inbound values are hostile; these keep work bounded. */
+/**
+ * Bounds on what an inbound passport may be. Inbound values are hostile; these keep work bounded.
+ *
+ * @example
+ * ```ts
+ * createRelay({ codec, limits: { maxHeaderBytes: 8192 } satisfies PassportLimits });
+ * ```
+ */
 export interface PassportLimits {
   /**
    * Largest accepted header value in bytes; larger values are refused with 431.
@@ -21,6 +28,12 @@ export interface PassportLimits {
 
 export type ResolvedLimits = Required<PassportLimits>;
 
+/**
+ * @example
+ * ```ts
+ * createRelay({ codec, limits: { ...DEFAULT_LIMITS, maxHeaderBytes: 8192 } });
+ * ```
+ */
 export const DEFAULT_LIMITS: ResolvedLimits = Object.freeze({
   maxHeaderBytes: 4096,
   maxClaims: 64,

@@ -1,4 +1,11 @@
-/** The registered JWT claims (RFC 7519) a passport may carry. Only `sub` is required. */
+/**
+ * The registered JWT claims (RFC 7519) a passport may carry. Only `sub` is required.
+ *
+ * @example
+ * ```ts
+ * const { sub, exp }: RegisteredClaims = relay.require();
+ * ```
+ */
 export interface RegisteredClaims {
   /** The caller: a user id. Always present. */
   readonly sub: string;
@@ -10,7 +17,14 @@ export interface RegisteredClaims {
   readonly jti?: string;
 }
 
-/** The default shape of a passport's own fields when no schema narrows it. */
+/**
+ * The default shape of a passport's own fields when no schema narrows it.
+ *
+ * @example
+ * ```ts
+ * const fields: PassportFields = { tenant: 't1', roles: ['admin'] };
+ * ```
+ */
 export type PassportFields = { readonly [claim: string]: unknown };
 
 /**
@@ -27,7 +41,15 @@ export type PassportFields = { readonly [claim: string]: unknown };
  */
 export type Passport<T extends object = PassportFields> = RegisteredClaims & Readonly<T>;
 
-/** What `issue()` accepts: `sub` plus your fields; registered time claims are set by the relay. */
+/**
+ * What `issue()` accepts: `sub` plus your fields; registered time claims are set by the relay.
+ *
+ * @example
+ * ```ts
+ * const claims: PassportClaims<{ tenant: string }> = { sub: 'user-1', tenant: 't1' };
+ * relay.issue(claims);
+ * ```
+ */
 export type PassportClaims<T extends object = PassportFields> = {
   readonly sub: string;
 } & Readonly<T>;

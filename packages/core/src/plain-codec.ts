@@ -1,10 +1,18 @@
 import type { PassportCodec } from './codec.js';
-import { badOption, refuse } from './errors.js';
+import { refuse } from './errors.js';
 import { decodeBase64url, encodeBase64url } from './internal/base64url.js';
 import { checkSubject, checkTimeClaims } from './internal/claim-checks.js';
 import { parseClaims } from './internal/claims-json.js';
+import { checkOptions, numberOption } from './option-checks.js';
 
-/** Options of {@link plainCodecTrustingMesh}. */
+/**
+ * Options of {@link plainCodecTrustingMesh}.
+ *
+ * @example
+ * ```ts
+ * plainCodecTrustingMesh({ clockToleranceSeconds: 10 } satisfies PlainCodecOptions);
+ * ```
+ */
 export interface PlainCodecOptions {
   /**
    * Clock skew tolerated on `exp` and `nbf` when the payload carries them.
@@ -29,11 +37,17 @@ const PADDED_BASE64URL = /^([A-Za-z0-9_-]*)={0,2}$/;
  * const relay = createRelay({ codec: plainCodecTrustingMesh() });
  * ```
  */
-export function plainCodecTrustingMesh(options: PlainCodecOptions = {}): PassportCodec {
-  const tolerance = options.clockToleranceSeconds ?? 5;
-  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
-    throw badOption('plainCodecTrustingMesh: "clockToleranceSeconds" must be from 0 to 300.');
-  }
+export function plainCodecTrustingMesh(options?: PlainCodecOptions): PassportCodec {
+  const checked = checkOptions('plainCodecTrustingMesh', options, {
+    known: ['clockToleranceSeconds'],
+    example: 'plainCodecTrustingMesh({ clockToleranceSeconds: 5 })',
+  });
+  const tolerance = numberOption(
+    'plainCodecTrustingMesh',
+    'clockToleranceSeconds',
+    checked.clockToleranceSeconds,
+    { min: 0, max: 300, fallback: 5 },
+  );
   return {
     mode: 'plain',
     canEncode: true,

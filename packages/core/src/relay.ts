@@ -10,12 +10,23 @@ import { badOption, isPassportError, type PassportError, refuse } from './errors
 import { headerName, resolveForwardHeaders } from './forward-headers.js';
 import type { Claims } from './internal/claims-json.js';
 import { type PassportLimits, type ResolvedLimits, resolveLimits } from './limits.js';
+import { checkOptions } from './option-checks.js';
+import { type Destination, decideHop, publishInjected } from './outbound-decision.js';
 import type { Passport, PassportClaims, PassportFields } from './passport.js';
+import { RELAY_BRAND } from './relay-brand.js';
 import type { OutboundHeaders, RelayContext } from './relay-context.js';
-import { type StandardSchemaV1, validateWithSchema } from './schema.js';
-import { VerificationCache } from './verification-cache.js';
+import { assertSynchronousSchema, type StandardSchemaV1, validateWithSchema } from './schema.js';
+import { TtlCache } from './ttl-cache.js';
 
-/** Options of {@link createRelay}. Everything but `codec` has a default. */
+/**
+ * Options of {@link createRelay}. Everything but `codec` has a default.
+ *
+ * @example
+ * ```ts
+ * const options: RelayOptions = { codec: signedCodec({ keys, issuer }), forwardHeaders: TRACING_HEADERS };
+ * createRelay(options);
+ * ```
+ */
 export interface RelayOptions<T extends object = PassportFields> {
   /**
    * How passports travel: `signedCodec({...})` (verify every hop) or `plainCodecTrustingMesh()`
@@ -55,21 +66,46 @@ export interface RelayOptions<T extends object = PassportFields> {
   readonly store?: ContextStore;
 }
 
-/** Header values as Node, Fastify and message clients present them. Names are lower case. */
+/**
+ * Header values as Node, Fastify and message clients present them. Names are lower case.
+ *
+ * @example
+ * ```ts
+ * const carrier: HeaderCarrier = req.headers; // Node, Fastify, or message headers
+ * relay.extract(carrier);
+ * ```
+ */
 export type HeaderCarrier = {
   readonly [name: string]: string | readonly string[] | Buffer | number | undefined;
 };
 
-/** An outbound destination: a URL, a URL string or origin, or a host name. */
-export type Destination = string | URL | { readonly hostname: string };
+export type { Destination };
 
-/** How {@link Relay.propagate} reads and writes a client's header container. */
+/**
+ * How {@link Relay.propagate} reads and writes a client's header container.
+ *
+ * @example
+ * ```ts
+ * const access: HeaderAccess<Headers> = {
+ *   has: (headers, name) => headers.has(name),
+ *   set: (headers, name, value) => headers.set(name, value),
+ * };
+ * relay.propagate(url, request.headers, access);
+ * ```
+ */
 export interface HeaderAccess<C> {
   has(carrier: C, name: string): boolean;
   set(carrier: C, name: string, value: string): void;
 }
 
-/** Options of {@link Relay.extract}. */
+/**
+ * Options of {@link Relay.extract}.
+ *
+ * @example
+ * ```ts
+ * relay.extract(req.headers, { required: true } satisfies ExtractOptions);
+ * ```
+ */
 export interface ExtractOptions {
   /**
    * Refuse a request without a passport (`ERR_PASSPORT_MISSING`, 401).
@@ -88,6 +124,12 @@ export interface ExtractOptions {
 /**
  * The object every adapter receives: it owns the context, makes the inbound decision (headers in,
  * passport or refusal out) and the outbound decision (destination in, headers or none out).
+ *
+ * @example
+ * ```ts
+ * const relay: Relay<{ tenant: string }> = createRelay({ codec, schema });
+ * relay.current()?.tenant;
+ * ```
  */
 export interface Relay<T extends object = PassportFields> {
   /** The passport header name (lower case). */
@@ -192,7 +234,7 @@ export interface Relay<T extends object = PassportFields> {
   verify(value: string): Passport<T>;
 }
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = [
   'codec',
   'header',
   'propagateTo',
@@ -201,7 +243,7 @@ const KNOWN_OPTIONS = new Set([
   'limits',
   'cache',
   'store',
-]);
+] as const;
 
 const EMPTY: OutboundHeaders = Object.freeze([]);
 /** Plain passports may carry no `exp`; remember them this long at most. */
@@ -260,18 +302,11 @@ function firstValue(value: HeaderCarrier[string]): string | undefined {
  * ```
  */
 export function createRelay<T extends object = PassportFields>(options: RelayOptions<T>): Relay<T> {
-  if (typeof options !== 'object' || options === null) {
-    throw badOption(
-      'createRelay needs an options object: createRelay({ codec: signedCodec({...}) }).',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw badOption(
-        `createRelay: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}.`,
-      );
-    }
-  }
+  checkOptions('createRelay', options, {
+    known: KNOWN_OPTIONS,
+    example: 'createRelay({ codec: signedCodec({ keys, issuer }) })',
+    required: true,
+  });
   const codec = options.codec;
   if (typeof codec?.decode !== 'function' || typeof codec.encode !== 'function') {
     throw badOption(
@@ -288,6 +323,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       'createRelay: "schema" must be a Standard Schema (zod, valibot, arktype, ...).',
     );
   }
+  if (schema !== undefined) assertSynchronousSchema(schema);
   const maxEntries =
     options.cache === false || codec.cacheable === false
       ? 0
@@ -295,7 +331,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
   if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) {
     throw badOption('createRelay: cache.maxEntries must be an integer from 0 to 1000000.');
   }
-  const cache = new VerificationCache<Passport<T>>(maxEntries);
+  const cache = new TtlCache<Passport<T>>(maxEntries);
   const store = options.store ?? asyncLocalContextStore(header);
   if (typeof store?.getStore !== 'function' || typeof store.run !== 'function') {
     throw badOption('createRelay: "store" must have getStore() and run(context, fn).');
@@ -318,6 +354,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       value,
       passport as Passport<T>,
       typeof exp === 'number' ? exp * 1000 : nowMs + CACHE_WITHOUT_EXP_MS,
+      nowMs,
     );
     return passport as Passport<T>;
   }
@@ -389,12 +426,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       }
       return undefined;
     }
-    if (channels.injected.hasSubscribers) {
-      channels.injected.publish({
-        destination: hostOf(destination) ?? String(destination),
-        headers: headers.map(([name]) => name),
-      });
-    }
+    publishInjected(destination, headers);
     return headers;
   }
 
@@ -506,16 +538,9 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
     outboundHeaders,
 
     propagate(destination, carrier, access) {
-      const headers = outboundHeaders(destination);
-      if (headers === undefined) return 0;
-      let added = 0;
-      for (const [name, value] of headers) {
-        if (!access.has(carrier, name)) {
-          access.set(carrier, name, value);
-          added++;
-        }
-      }
-      return added;
+      const { add } = decideHop(relay, destination, { has: (name) => access.has(carrier, name) });
+      for (const [name, value] of add) access.set(carrier, name, value);
+      return add.length;
     },
 
     issue(claims, issueOptions) {
@@ -529,5 +554,6 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       return verify(single(value));
     },
   };
+  Object.defineProperty(relay, RELAY_BRAND, { value: true });
   return Object.freeze(relay);
 }

@@ -23,8 +23,17 @@ import {
   type VerificationKey,
 } from './keys.js';
 import type { ResolvedLimits } from './limits.js';
+import { checkOptions, numberOption } from './option-checks.js';
 
-/** Options of {@link signedCodec}. */
+/**
+ * Options of {@link signedCodec}.
+ *
+ * @example
+ * ```ts
+ * const options: SignedCodecOptions = { keys: jwks, issuer: 'https://edge.example', audience: 'orders' };
+ * signedCodec(options);
+ * ```
+ */
 export interface SignedCodecOptions {
   /**
    * The keys passports are verified with: Ed25519 public keys (`EdDSA`) or HS256 secrets, or a JWKS
@@ -84,6 +93,11 @@ const MAX_REMEMBERED_HEADERS = 64;
  */
 export function signedCodec(options: SignedCodecOptions): PassportCodec {
   const where = 'signedCodec';
+  checkOptions(where, options, {
+    known: ['keys', 'issuer', 'audience', 'signingKey', 'ttlSeconds', 'clockToleranceSeconds'],
+    example: "signedCodec({ keys: [{ alg: 'EdDSA', kid, key }], issuer: 'https://edge.example' })",
+    required: true,
+  });
   const keys = verifiersFrom(options.keys, where);
   const issuer = options.issuer;
   if (issuer !== undefined && (typeof issuer !== 'string' || issuer.length === 0)) {
@@ -98,14 +112,18 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   if (audience !== undefined && (audience.length === 0 || audience.some((a) => !a))) {
     throw badOption(`${where}: "audience" must be a non-empty string or list of strings.`);
   }
-  const ttlSeconds = options.ttlSeconds ?? 300;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
-    throw badOption(`${where}: "ttlSeconds" must be an integer from 1 to 86400 (short: minutes).`);
-  }
-  const tolerance = options.clockToleranceSeconds ?? 5;
-  if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance > 300) {
-    throw badOption(`${where}: "clockToleranceSeconds" must be from 0 to 300.`);
-  }
+  const ttlSeconds = numberOption(where, 'ttlSeconds', options.ttlSeconds, {
+    min: 1,
+    max: 86_400,
+    fallback: 300,
+    integer: true,
+    hint: ' (short: minutes)',
+  });
+  const tolerance = numberOption(where, 'clockToleranceSeconds', options.clockToleranceSeconds, {
+    min: 0,
+    max: 300,
+    fallback: 5,
+  });
   const signingSource = isSigningKeySource(options.signingKey) ? options.signingKey : undefined;
   let signingKey = signingSource?.currentSigningKey() ?? (options.signingKey as SigningKey);
   let signer: ResolvedSigner | undefined =

@@ -51,7 +51,31 @@ describe('default propagateTo', () => {
 });
 
 describe('metadata and link-local addresses', () => {
-  const everything = compileDestinationPolicy(['*', '*.internal', '0.0.0.0/0', '::/0']);
+  const everything = compileDestinationPolicy([
+    '*',
+    '*.internal',
+    '*.com',
+    '*.net',
+    '0.0.0.0/0',
+    '::/0',
+  ]);
+
+  it.each([
+    ['Tencent Cloud', 'metadata.tencentyun.com'],
+    ['IBM Cloud', 'api.metadata.cloud.ibm.com'],
+    ['Equinix Metal', 'metadata.platformequinix.com'],
+    ['Equinix Metal (Packet)', 'metadata.packet.net'],
+    ['Azure WireServer', '168.63.129.16'],
+    ['Oracle Cloud (legacy)', '192.0.0.192'],
+    ['Oracle Cloud (IPv6)', 'fd00:c1::a9fe:a9fe'],
+    ['Tencent Cloud (IPv4)', '169.254.0.23'],
+    ['AWS (IPv6)', '[fd00:ec2::254]'],
+    ['Alibaba Cloud', '100.100.100.200'],
+    ['Google Cloud', 'metadata.goog'],
+    ['AWS (EC2 name)', 'instance-data.ec2.internal'],
+  ])("never allows %s's metadata service (%s), even under a wide wildcard", (_cloud, host) => {
+    expect(everything.allows(host)).toBe(false);
+  });
 
   it.each([
     '169.254.169.254',
@@ -122,4 +146,12 @@ describe('canonicalHost', () => {
     expect(canonicalHost('Orders.')).toBe('orders');
     expect(canonicalHost('a@b')).toBeUndefined();
   });
+
+  it.each(['fe80::1%lo', '[fe80::1%25eth0]', '::1%1', 'fd00::1%eth0'])(
+    'reads an IPv6 address with a zone (%s) as no host, without throwing',
+    (host) => {
+      expect(canonicalHost(host)).toBeUndefined();
+      expect(compileDestinationPolicy(['*', '::/0']).allows(host)).toBe(false);
+    },
+  );
 });

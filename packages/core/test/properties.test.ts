@@ -30,6 +30,9 @@ const relays = {
   plain: createRelay({ codec: plainCodecTrustingMesh() }),
 };
 
+/** A property runs thousands of cases; on a shared CI machine the default 5 s is not enough. */
+const PROPERTY_TIMEOUT_MS = 60_000;
+
 const headerValue = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
@@ -38,6 +41,7 @@ const headerValue = fc.oneof(
   fc.json().map((json) => Buffer.from(json).toString('base64url')),
   fc.string({ minLength: 4000, maxLength: 5000 }),
   fc.array(fc.string({ maxLength: 40 }), { maxLength: 3 }),
+  fc.constant([]),
 );
 
 describe('arbitrary header values (property)', () => {
@@ -56,14 +60,16 @@ describe('arbitrary header values (property)', () => {
               outcome = isPassportError(error) ? 'refused' : `threw ${String(error)}`;
             }
             // An empty list of values is no header at all: anonymous, never a half-read passport.
+            // Any other value is a verified passport or a refusal, never anonymous.
             const absent = Array.isArray(value) && value.length === 0;
-            expect(outcome).toBe(absent ? 'passport:undefined' : outcome);
-            if (!absent) expect(['passport:string', 'refused']).toContain(outcome);
+            if (absent) expect(outcome).toBe('passport:undefined');
+            else expect(['passport:string', 'refused']).toContain(outcome);
           },
         ),
         { numRuns: 5000 },
       );
     },
+    PROPERTY_TIMEOUT_MS,
   );
 
   it.each(Object.entries(relays))(
@@ -92,5 +98,6 @@ describe('arbitrary header values (property)', () => {
         { numRuns: 1000 },
       );
     },
+    PROPERTY_TIMEOUT_MS,
   );
 });

@@ -303,6 +303,43 @@ describe('diagnostics channels', () => {
     expect(events[3]![1]).toMatchObject({ reason: 'destination-not-allowed' });
     expect(JSON.stringify(events)).not.toContain(token);
   });
+
+  it("names only the headers actually added, not the ones the caller's own header replaced", () => {
+    for (const [name, listener] of listeners) subscribe(name, listener);
+    const context = relay.extract({ passport: mint('user-1'), 'x-request-id': 'r-1' });
+    const carrier: Record<string, string> = { Passport: 'callers-own' };
+    const added = relay.runWith(context, () =>
+      relay.propagate('http://orders', carrier, recordAccess),
+    );
+    expect(added).toBe(1);
+    const injected = events.filter(([kind]) => kind === 'injected');
+    expect(injected).toEqual([
+      ['injected', { destination: 'http://orders', headers: ['x-request-id'] }],
+    ]);
+  });
+
+  it('publishes no injected event when the caller set every header', () => {
+    for (const [name, listener] of listeners) subscribe(name, listener);
+    const context = relay.extract({ passport: mint('user-1') });
+    relay.runWith(context, () =>
+      relay.propagate('http://orders', { passport: 'callers-own' }, recordAccess),
+    );
+    expect(events.filter(([kind]) => kind === 'injected')).toEqual([]);
+  });
+});
+
+describe('a destination the policy cannot read', () => {
+  it.each(['fe80::1%lo', '[fe80::1%25lo]', 'http://[fe80::1%25lo]/'])(
+    'is withheld from (%s), never thrown on',
+    (host) => {
+      const context = relay.extract({ passport: mint('user-1') });
+      relay.runWith(context, () => {
+        expect(relay.allows(host.startsWith('http') ? host : { hostname: host })).toBe(false);
+        expect(relay.outboundHeaders({ hostname: host })).toBeUndefined();
+        expect(relay.propagate({ hostname: host }, {}, recordAccess)).toBe(0);
+      });
+    },
+  );
 });
 
 describe('options are validated at creation', () => {

@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPassportError, type PassportFields, type Relay } from '@passport-relay/core';
 import {
-  isPassportError,
-  type PassportFields,
-  type Relay,
-  refusalResponse,
-} from '@passport-relay/core';
-import { resolveOptions } from './internal/resolve-options.js';
+  admit,
+  assertRelay,
+  checkOptions,
+  oneOf,
+  requirement,
+  runNodeRequest,
+  writeRefusal,
+} from '@passport-relay/core/adapter';
 import type { ExpressRelayOptions } from './options.js';
+
+const WHERE = 'passportRelay (express)';
 
 /**
  * The middleware {@link passportRelay} returns: a plain `(req, res, next)` function, so it fits
@@ -47,30 +52,24 @@ export function passportRelay<
   T extends object = PassportFields,
   Req extends IncomingMessage = IncomingMessage,
 >(relay: Relay<T>, options?: ExpressRelayOptions<Req>): PassportRelayMiddleware<Req> {
-  const { required, onRefusal } = resolveOptions(relay, options);
+  assertRelay(relay, WHERE);
+  const checked = checkOptions(WHERE, options, {
+    known: ['required', 'onRefusal'],
+    example: 'passportRelay(relay, { required: true, onRefusal: "next" })',
+  });
+  const required = requirement<Req>(WHERE, checked.required, false);
+  const onRefusal = oneOf(
+    WHERE,
+    'onRefusal',
+    checked.onRefusal,
+    { respond: 'answer with a problem+json refusal', next: 'call next(error)' },
+    'respond',
+  );
 
   return function passportRelayMiddleware(req, res, next) {
-    let context: ReturnType<Relay<T>['extract']>;
-    try {
-      context = relay.extract(req.headers, { required: required(req) });
-    } catch (error) {
-      if (!isPassportError(error)) throw error;
-      if (onRefusal === 'next') {
-        next(error);
-        return;
-      }
-      const refusal = refusalResponse(error);
-      res.writeHead(refusal.status, refusal.headers);
-      res.end(refusal.body);
-      return;
-    }
-    relay.runWith(context, () => {
-      // Stream events fire in the HTTP parser's async scope, not the request's: a body read with
-      // req.on('data'/'end'), or a res.on('close') access log, would run without the passport.
-      // Binding emit keeps every listener of this request and response in the request's context.
-      req.emit = relay.bind(req.emit);
-      res.emit = relay.bind(res.emit);
-      next();
-    });
+    const outcome = admit(relay, req.headers, required(req));
+    if (!isPassportError(outcome)) runNodeRequest(relay, outcome, req, res, next);
+    else if (onRefusal === 'next') next(outcome);
+    else writeRefusal(res, outcome);
   };
 }

@@ -4,6 +4,8 @@ import {
   forgedPassports,
   type LoopbackServer,
   listenOnLoopback,
+  SERVER_FAILURE_SUB,
+  schemaFailingFor,
 } from '@passport-relay/testing';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,4 +68,30 @@ describe.each(expressVersions)('$name refuses every bad passport', ({ express })
       expect(handlerCalls).toBe(callsBefore + 1);
     },
   );
+});
+
+describe.each(expressVersions)('$name answers a server-side failure', ({ express }) => {
+  it('with 500 and a generic detail, never the configuration', async () => {
+    const failing = createTestRelay({ schema: schemaFailingFor() }).relay;
+    const app = express();
+    let handlerCalls = 0;
+    app.use(passportRelay(failing));
+    app.get('/orders', (_req, res) => {
+      handlerCalls++;
+      res.json({});
+    });
+    const server = await listenOnLoopback(app);
+    try {
+      const response = await request(`${server.origin}/orders`, {
+        headers: { passport: failing.issue({ sub: SERVER_FAILURE_SUB }) },
+      });
+      const text = await response.body.text();
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(text)).toMatchObject({ code: 'ERR_PASSPORT_OPTIONS' });
+      expect(text).not.toMatch(/schema|asynchronous/i);
+      expect(handlerCalls).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
 });

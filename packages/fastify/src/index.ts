@@ -1,2 +1,2 @@
-export type { FastifyRelayOptions, PassportHook } from './options.js';
+export type { FastifyPassportFields, FastifyRelayOptions, PassportHook } from './options.js';
 export { passportRelay } from './plugin.js';

@@ -1,5 +1,22 @@
-import type { Relay } from '@passport-relay/core';
+import type { PassportFields, Relay } from '@passport-relay/core';
 import type { FastifyRequest } from 'fastify';
+
+/**
+ * The fields `request.passport` is typed with: every claim as `unknown` until you augment it with
+ * your schema's fields, as `@fastify/request-context` types its data.
+ *
+ * @example
+ * ```ts
+ * declare module '@passport-relay/fastify' {
+ *   interface FastifyPassportFields {
+ *     tenant: string;
+ *     roles: string[];
+ *   }
+ * }
+ * app.get('/orders', async (request) => request.passport?.tenant); // string | undefined
+ * ```
+ */
+export interface FastifyPassportFields extends PassportFields {}
 
 /** The request hooks the passport can be verified in. */
 export type PassportHook = 'onRequest' | 'preParsing' | 'preValidation' | 'preHandler';
@@ -9,9 +26,9 @@ export type PassportHook = 'onRequest' | 'preParsing' | 'preValidation' | 'preHa
  */
 export interface FastifyRelayOptions {
   /**
-   * The relay from `createRelay()`: it verifies passports and owns the context. Any passport type
-   * is accepted; `request.passport` is typed as the default `Passport`, and `relay.current()` keeps
-   * your schema's type.
+   * The relay from `createRelay()`: it verifies passports and owns the context. A relay of any
+   * passport type is accepted; to type `request.passport` with your schema's fields, augment
+   * {@link FastifyPassportFields}.
    */
   readonly relay: Relay<object>;
   /**

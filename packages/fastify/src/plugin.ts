@@ -1,9 +1,14 @@
+import { isPassportError, type Passport, type RelayContext } from '@passport-relay/core';
 import {
-  isPassportError,
-  type Passport,
-  type RelayContext,
-  refusalResponse,
-} from '@passport-relay/core';
+  admit,
+  assertRelay,
+  checkOptions,
+  oneOf,
+  optionError,
+  requirement,
+  runNodeRequest,
+  writeRefusal,
+} from '@passport-relay/core/adapter';
 import type {
   FastifyInstance,
   FastifyPluginCallback,
@@ -12,19 +17,20 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { badOption, type ResolvedOptions, resolveOptions } from './internal/resolve-options.js';
-import type { FastifyRelayOptions } from './options.js';
+import type { FastifyPassportFields, FastifyRelayOptions, PassportHook } from './options.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /**
      * The verified passport of this request, or `undefined` when it carries none (or before the
-     * plugin's hook ran). Read-only: it always reflects what the relay verified.
+     * plugin's hook ran). Read-only: it always reflects what the relay verified. Typed with
+     * {@link FastifyPassportFields}, which you augment with your schema's fields.
      */
-    readonly passport: Passport | undefined;
+    readonly passport: Passport<FastifyPassportFields> | undefined;
   }
 }
 
+const WHERE = '@passport-relay/fastify';
 const kContext = Symbol('passport-relay.context');
 
 interface WithContext {
@@ -40,11 +46,37 @@ function passportRelayPlugin(
   options: FastifyRelayOptions,
   done: (error?: Error) => void,
 ): void {
-  let resolved: ResolvedOptions;
+  let required: (request: FastifyRequest) => boolean;
+  let onRefusal: 'respond' | 'error';
+  let hook: PassportHook;
   try {
-    resolved = resolveOptions(options);
+    const checked = checkOptions(WHERE, options, {
+      known: ['relay', 'required', 'onRefusal', 'hook'],
+      example: 'app.register(passportRelay, { relay })',
+      required: true,
+    });
+    assertRelay(checked.relay, WHERE, 'relay');
+    required = requirement(WHERE, checked.required, false);
+    onRefusal = oneOf(
+      WHERE,
+      'onRefusal',
+      checked.onRefusal,
+      {
+        respond: 'reply with a problem+json refusal',
+        error: 'hand it to the error handler',
+      },
+      'respond',
+    );
+    hook = oneOf(
+      WHERE,
+      'hook',
+      checked.hook,
+      { onRequest: '', preParsing: '', preValidation: '', preHandler: '' },
+      'onRequest',
+    );
     if (fastify.hasRequestDecorator('passport')) {
-      throw badOption(
+      throw optionError(
+        WHERE,
         'request.passport is already decorated: register the plugin once, at the root (it is not encapsulated).',
       );
     }
@@ -52,11 +84,11 @@ function passportRelayPlugin(
     done(error as Error);
     return;
   }
-  const { relay, required, onRefusal, hook } = resolved;
+  const { relay } = options;
   fastify.decorateRequest(kContext, null);
   fastify.decorateRequest('passport', {
     getter(this: FastifyRequest) {
-      return contextOf(this)?.passport as Passport | undefined;
+      return contextOf(this)?.passport as Passport<FastifyPassportFields> | undefined;
     },
   });
 
@@ -66,31 +98,27 @@ function passportRelayPlugin(
     reply: FastifyReply,
     next: (error?: Error) => void,
   ): RelayContext<object> | undefined {
-    try {
-      const context = relay.extract(request.headers, { required: required(request) });
-      (request as unknown as WithContext)[kContext] = context;
-      return context;
-    } catch (error) {
-      if (isPassportError(error) && onRefusal === 'respond') {
-        const refusal = refusalResponse(error);
-        // A Buffer, so Fastify sends core's content type as is (a string would get "; charset").
-        reply.code(refusal.status).headers(refusal.headers).send(Buffer.from(refusal.body));
-      } else {
-        next(error as Error);
-      }
-      return undefined;
+    const outcome = admit(relay, request.headers, required(request));
+    if (!isPassportError(outcome)) {
+      (request as unknown as WithContext)[kContext] = outcome;
+      return outcome;
     }
+    if (onRefusal === 'respond') writeRefusal(reply, outcome);
+    else next(outcome);
+    return undefined;
   }
 
   if (hook === 'preParsing') {
     fastify.addHook('preParsing', (request, reply, payload, next) => {
       const context = extract(request, reply, next);
-      if (context !== undefined) relay.runWith(context, () => next(null, payload));
+      if (context !== undefined) {
+        runNodeRequest(relay, context, request.raw, reply.raw, () => next(null, payload));
+      }
     });
   } else {
     fastify.addHook(hook as 'onRequest', (request, reply, next: HookHandlerDoneFunction) => {
       const context = extract(request, reply, next);
-      if (context !== undefined) relay.runWith(context, next);
+      if (context !== undefined) runNodeRequest(relay, context, request.raw, reply.raw, next);
     });
   }
 

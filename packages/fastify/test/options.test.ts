@@ -51,7 +51,7 @@ describe('passportRelay (fastify) options', () => {
 
   it('refuses, at registration, a hook it cannot verify in', async () => {
     await expect(register({ relay, hook: 'onSend' })).rejects.toThrow(
-      optionsError(/"hook" must be one of onRequest, preParsing, preValidation, preHandler/),
+      optionsError(/"hook" must be "onRequest", "preParsing", "preValidation" or "preHandler"/),
     );
   });
 

@@ -3,6 +3,8 @@ import {
   type ForgedPassport,
   forgedPassports,
   listenOnLoopback,
+  SERVER_FAILURE_SUB,
+  schemaFailingFor,
 } from '@passport-relay/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
@@ -66,4 +68,30 @@ describe('fastify refuses every bad passport', () => {
       expect(handlerCalls).toBe(callsBefore + 1);
     },
   );
+});
+
+describe('fastify answers a server-side failure', () => {
+  it('with 500 and a generic detail, never the configuration', async () => {
+    const failing = createTestRelay({ schema: schemaFailingFor() }).relay;
+    const app = Fastify();
+    let handlerCalls = 0;
+    await app.register(passportRelay, { relay: failing });
+    app.get('/orders', async () => {
+      handlerCalls++;
+      return {};
+    });
+    try {
+      const origin = await app.listen({ port: 0, host: '127.0.0.1' });
+      const response = await request(`${origin}/orders`, {
+        headers: { passport: failing.issue({ sub: SERVER_FAILURE_SUB }) },
+      });
+      const text = await response.body.text();
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(text)).toMatchObject({ code: 'ERR_PASSPORT_OPTIONS' });
+      expect(text).not.toMatch(/schema|asynchronous/i);
+      expect(handlerCalls).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
 });

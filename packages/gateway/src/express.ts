@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPassportError, type PassportFields } from '@passport-relay/core';
+import { checkOptions, runNodeRequest, writeRefusal } from '@passport-relay/core/adapter';
 import type { Gateway } from './gateway.js';
 import { admit, checkAdapterOptions } from './internal/node-request.js';
 import { type JwksResponseOptions, jwksResponse, type PublishedKeys } from './jwks-endpoint.js';
@@ -59,19 +60,20 @@ export function gatewayMiddleware<
   T extends object = PassportFields,
   Req extends IncomingMessage = IncomingMessage,
 >(gateway: Gateway<T, Req>, options: GatewayMiddlewareOptions<Req> = {}): GatewayMiddleware<Req> {
-  const required = options.required ?? true;
-  checkAdapterOptions(gateway, required, 'gatewayMiddleware');
+  checkOptions('gatewayMiddleware', options, {
+    known: ['required'],
+    example: 'gatewayMiddleware(gateway, { required: false })',
+  });
+  const required = checkAdapterOptions<Req>(gateway, options.required, 'gatewayMiddleware');
   const stripped = new Set(gateway.stripHeaders);
   const { relay } = gateway;
 
   return function passportGateway(req, res, next) {
     admit(gateway, stripped, req, req, required).then(
-      (result) => relay.runWith(result.context, () => next()),
+      (result) => runNodeRequest(relay, result.context, req, res, () => next()),
       (error: unknown) => {
-        if (!isPassportError(error)) return next(error);
-        if (res.headersSent) return next(error);
-        const refusal = gateway.refusal(error);
-        res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+        if (!isPassportError(error) || res.headersSent) return next(error);
+        writeRefusal(res, gateway.refusal(error));
       },
     );
   };

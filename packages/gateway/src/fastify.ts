@@ -1,4 +1,5 @@
-import { isPassportError, type PassportFields } from '@passport-relay/core';
+import { isPassportError, type PassportFields, type RelayContext } from '@passport-relay/core';
+import { checkOptions, writeRefusal } from '@passport-relay/core/adapter';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Gateway } from './gateway.js';
@@ -34,24 +35,37 @@ export interface GatewayPluginOptions<T extends object = PassportFields> {
 }
 
 const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, options, done) => {
+  checkOptions('gatewayPlugin', options, {
+    known: ['gateway', 'required'],
+    example: 'app.register(gatewayPlugin, { gateway })',
+    required: true,
+  });
   const { gateway } = options;
-  const required = options.required ?? true;
-  checkAdapterOptions(gateway, required, 'gatewayPlugin');
+  const required = checkAdapterOptions<FastifyRequest>(gateway, options.required, 'gatewayPlugin');
   const stripped = new Set(gateway.stripHeaders);
   const { relay } = gateway;
 
+  const contexts = new WeakMap<object, RelayContext<object>>();
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     admit(gateway, stripped, request.raw, request, required).then(
       (result) => {
+        contexts.set(request, result.context);
         relay.runWith(result.context, () => hookDone());
       },
       (error: unknown) => {
         if (!isPassportError(error)) return hookDone(error as Error);
-        const refusal = gateway.refusal(error);
-        // A Buffer, so Fastify keeps the content type as is (no "; charset"), like the other adapters.
-        reply.code(refusal.status).headers(refusal.headers).send(Buffer.from(refusal.body));
+        writeRefusal(reply, gateway.refusal(error));
       },
     );
+  });
+
+  // Between onRequest and preValidation a hook may resume the request from another async scope
+  // (a queue or limiter released by another request): enter the context again, as
+  // @passport-relay/fastify does, so the handler never runs as someone else.
+  fastify.addHook('preValidation', (request, _reply, hookDone) => {
+    const context = contexts.get(request);
+    if (context === undefined) hookDone();
+    else relay.runWith(context, () => hookDone());
   });
 
   done();

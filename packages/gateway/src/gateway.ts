@@ -8,11 +8,11 @@ import {
   type Relay,
   type RelayContext,
 } from '@passport-relay/core';
+import { optionError, TtlCache } from '@passport-relay/core/adapter';
 import type { GatewayOptions } from './gateway-options.js';
 import { bearerRefusalResponse } from './internal/bearer-challenge.js';
 import { bearerToken } from './internal/bearer-token.js';
 import { type AnyHeaders, readHeaders, removeHeaders } from './internal/headers.js';
-import { MintCache } from './internal/mint-cache.js';
 import { resolveGatewayOptions } from './internal/resolve-options.js';
 import { userTokenVerifier } from './internal/user-token-verifier.js';
 
@@ -201,7 +201,7 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
   }
   const stripped = new Set(stripHeaders);
   const wanted = new Set([AUTHORIZATION, ...resolved.forwardHeaders]);
-  const cache = new MintCache(resolved.cacheMaxEntries);
+  const cache = new TtlCache<string>(resolved.cacheMaxEntries, { evict: 'use' });
   const marginMs = resolved.cacheMarginSeconds * 1000;
   /** Mints in progress, so concurrent requests with one token share one `toPassport` call. */
   const pending = new Map<string, Promise<string>>();
@@ -317,8 +317,9 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
     authenticate: authenticate as Gateway<T, R>['authenticate'],
     refusal(error: PassportError): RefusalResponse {
       if (!isPassportError(error)) {
-        throw new TypeError(
-          'gateway.refusal() answers PassportErrors only; let other errors reach your error handler.',
+        throw optionError(
+          'gateway.refusal()',
+          'answers PassportErrors only; let other errors reach your error handler.',
         );
       }
       return bearerRefusalResponse(error, realm);

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { syncBuiltinESMExports } from 'node:module';
-import { PassportError, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { assertRelay, installOnce } from '@passport-relay/core/adapter';
 import { type OutboundRelay, prepareCall } from './internal/request-call.js';
 import { withholdFrom } from './internal/withheld-headers.js';
 
@@ -18,7 +19,7 @@ interface Patch {
 
 /** Everything the install holds: the relays that inject, and what was replaced. */
 interface PropagationState {
-  /** Each relay with its number of live installs. */
+  /** The relays installed now (core's `installOnce` counts their installs). */
   readonly relays: Map<OutboundRelay, number>;
   readonly patches: Patch[];
 }
@@ -102,32 +103,22 @@ function removePatches(state: PropagationState): void {
  * ```
  */
 export function installHttpPropagation<T extends object>(relay: Relay<T>): () => void {
-  if (typeof (relay as Partial<Relay<T>> | undefined)?.propagate !== 'function') {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'installHttpPropagation needs a relay: installHttpPropagation(createRelay({ codec })).',
-    );
-  }
+  assertRelay(relay, 'installHttpPropagation(relay)');
   const outbound: OutboundRelay = relay as unknown as OutboundRelay;
   const root = globalThis as GlobalWithState;
   const state: PropagationState = root[STATE_KEY] ?? { relays: new Map(), patches: [] };
   root[STATE_KEY] = state;
-  state.relays.set(outbound, (state.relays.get(outbound) ?? 0) + 1);
+  const uninstall = installOnce('http', state, outbound, () => {
+    state.relays.set(outbound, 1);
+    return function uninstallHttpPropagation() {
+      state.relays.delete(outbound);
+      if (state.relays.size > 0) return;
+      removePatches(state);
+      syncBuiltinESMExports();
+      if (state.patches.length === 0 && root[STATE_KEY] === state) delete root[STATE_KEY];
+    };
+  });
+  // Every install puts back a wrapper that something else replaced since.
   if (applyPatches(state)) syncBuiltinESMExports();
-
-  let installed = true;
-  return function uninstallHttpPropagation() {
-    if (!installed) return;
-    installed = false;
-    const count = state.relays.get(outbound) ?? 0;
-    if (count > 1) {
-      state.relays.set(outbound, count - 1);
-      return;
-    }
-    state.relays.delete(outbound);
-    if (state.relays.size > 0) return;
-    removePatches(state);
-    syncBuiltinESMExports();
-    if (state.patches.length === 0 && root[STATE_KEY] === state) delete root[STATE_KEY];
-  };
+  return uninstall;
 }

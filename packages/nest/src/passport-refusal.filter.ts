@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { type ArgumentsHost, Catch, Inject, Optional } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import {
@@ -7,25 +6,8 @@ import {
   type RefusalResponse,
   refusalResponse,
 } from '@passport-relay/core';
+import { writeRefusal } from '@passport-relay/core/adapter';
 import { PassportRefusedException } from './passport-refused.exception.js';
-
-/** What Nest hands a filter as the response: Express's, Fastify's reply, or the raw Node one. */
-interface FastifyReplyLike {
-  readonly raw: ServerResponse;
-  readonly sent: boolean;
-  code(status: number): FastifyReplyLike;
-  headers(values: Record<string, string>): FastifyReplyLike;
-  send(body: Buffer): unknown;
-}
-
-function isFastifyReply(response: unknown): response is FastifyReplyLike {
-  const reply = response as Partial<FastifyReplyLike>;
-  return (
-    typeof reply.code === 'function' &&
-    typeof reply.headers === 'function' &&
-    typeof reply.raw === 'object'
-  );
-}
 
 /** Codes that report this service's configuration, not the request: never shown to the caller. */
 const MISCONFIGURATION: ReadonlySet<string> = new Set([
@@ -40,26 +22,6 @@ function refusalOf(exception: unknown): RefusalResponse | undefined {
     return refusalResponse(exception);
   }
   return undefined;
-}
-
-function writeRefusal(response: unknown, { status, headers, body }: RefusalResponse): void {
-  if (isFastifyReply(response)) {
-    // A Buffer keeps the content type exactly as given (Fastify adds a charset to JSON strings).
-    if (!response.sent) {
-      response
-        .code(status)
-        .headers({ ...headers })
-        .send(Buffer.from(body));
-    }
-    return;
-  }
-  // Express's response is a Node `ServerResponse`; Nest middleware on Fastify gets the raw one.
-  const node = response as ServerResponse;
-  if (node.headersSent) {
-    node.end();
-    return;
-  }
-  node.writeHead(status, headers).end(body);
 }
 
 /**
@@ -95,6 +57,7 @@ export class PassportRefusalFilter extends BaseExceptionFilter {
       super.catch(exception, host);
       return;
     }
+    // Express's response is a Node one, Fastify's reply is a reply; core's writer answers both.
     writeRefusal(host.switchToHttp().getResponse(), refusal);
   }
 }

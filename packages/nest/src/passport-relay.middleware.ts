@@ -1,11 +1,7 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import {
-  type ExtractOptions,
-  isPassportError,
-  type Relay,
-  type RelayContext,
-} from '@passport-relay/core';
+import { isPassportError, type Relay } from '@passport-relay/core';
+import { admit, runNodeRequest } from '@passport-relay/core/adapter';
 import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
 import { rememberContext } from './internal/request-context.js';
 import type { ResolvedPassportRelayOptions } from './options.js';
@@ -36,28 +32,24 @@ type Next = (error?: unknown) => void;
  * ```
  */
 @Injectable()
-export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, unknown> {
+export class PassportRelayMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
   readonly #relay: Relay;
-  readonly #extractOptions: ExtractOptions;
+  readonly #required: boolean;
 
   constructor(@Inject(PASSPORT_RELAY_OPTIONS) options: ResolvedPassportRelayOptions) {
     this.#relay = options.relay;
-    this.#extractOptions = Object.freeze({ required: options.required });
+    this.#required = options.required;
   }
 
-  use(request: IncomingMessage, _response: unknown, next: Next): void {
-    let context: RelayContext;
-    try {
-      context = this.#relay.extract(request.headers, this.#extractOptions);
-    } catch (error) {
-      throw isPassportError(error) ? new PassportRefusedException(error) : error;
-    }
+  use(request: IncomingMessage, response: ServerResponse, next: Next): void {
+    const context = admit(this.#relay, request.headers, this.#required);
+    if (isPassportError(context)) throw new PassportRefusedException(context);
     rememberContext(request, context);
     const relay = this.#relay;
     const cls = ClsServiceManager.getClsService();
     const enter = (): void => {
       cls.set(PASSPORT_CLS_KEY, context.passport);
-      relay.runWith(context, next);
+      runNodeRequest(relay, context, request, response, next);
     };
     // The app's ClsMiddleware opened this request's CLS context: use it, never a second one.
     if (cls.isActive() && ContextClsStoreMap.getByRaw(request) === cls.get()) {

@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { PassportError } from '@passport-relay/core';
+import { optionError } from '@passport-relay/core/adapter';
 import { contextOf } from './internal/request-context.js';
 import { PassportRefusedException } from './passport-refused.exception.js';
 
@@ -22,8 +23,9 @@ export class PassportRequiredGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const relayContext = contextOf(context.switchToHttp().getRequest<object>());
     if (relayContext === undefined) {
-      throw new Error(
-        'PassportRequiredGuard: the passport middleware did not run for this request. Import PassportRelayModule.forRoot({ relay }) and make sure the route is not in "exclude", or apply PassportRelayMiddleware to it when "mount" is false.',
+      throw optionError(
+        'PassportRequiredGuard',
+        'the passport middleware did not run for this request. Import PassportRelayModule.forRoot({ relay }) and make sure the route is not in "exclude", or apply PassportRelayMiddleware to it when "mount" is false.',
       );
     }
     if (relayContext.passport !== undefined) return true;

@@ -25,7 +25,9 @@ describe('PassportRelayModule.forRoot options', () => {
 
   it('refuses an unknown option and lists the known ones', () => {
     expect(() => PassportRelayModule.forRoot({ relay, requried: true } as never)).toThrow(
-      optionsError(/unknown option "requried"; known options are relay, required, mount, exclude/),
+      optionsError(
+        /unknown option "requried". Did you mean "required"\? Known options: relay, required, mount, exclude/,
+      ),
     );
   });
 

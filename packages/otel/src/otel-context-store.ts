@@ -1,5 +1,6 @@
 import { context } from '@opentelemetry/api';
-import { type ContextStore, PassportError, type RelayContext } from '@passport-relay/core';
+import type { ContextStore, RelayContext } from '@passport-relay/core';
+import { optionError } from '@passport-relay/core/adapter';
 import { storeKey } from './internal/context-keys.js';
 import { noContextManager } from './internal/misconfiguration.js';
 
@@ -31,9 +32,9 @@ import { noContextManager } from './internal/misconfiguration.js';
  */
 export function otelContextStore(name = 'passport'): ContextStore {
   if (typeof name !== 'string' || name === '') {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      `otelContextStore: the store name must be a non-empty string; received ${String(name)}.`,
+    throw optionError(
+      'otelContextStore',
+      `the store name must be a non-empty string; received ${String(name)}.`,
     );
   }
   const key = storeKey(name);

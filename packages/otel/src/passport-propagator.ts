@@ -8,11 +8,11 @@ import {
 import {
   type HeaderCarrier,
   isPassportError,
-  PassportError,
   type PassportFields,
   type Relay,
   type RelayContext,
 } from '@passport-relay/core';
+import { admit, assertRelay, checkOptions, optionError } from '@passport-relay/core/adapter';
 import { BAGGAGE_KEY, BAGGAGE_LIMITS, writeBaggage } from './internal/baggage.js';
 import { REFUSAL_KEY, SPAN_ATTRIBUTES_KEY } from './internal/context-keys.js';
 import { type FieldMapping, resolveFieldMapping } from './internal/field-mapping.js';
@@ -60,7 +60,7 @@ export interface PassportPropagatorOptions<T extends object = PassportFields> {
   readonly spanAttributes?: boolean | Readonly<Record<string, string>>;
 }
 
-const KNOWN_OPTIONS = new Set(['relay', 'baggage', 'spanAttributes']);
+const WHERE = 'PassportPropagator';
 
 /** Headers OTel's W3C propagators own; forwarding them too would send a trace header twice. */
 const OTEL_OWNED_HEADERS = ['traceparent', 'tracestate', 'baggage'];
@@ -77,10 +77,6 @@ const REFUSED: RelayContext = Object.freeze({
   forwarded: Object.freeze([]),
   headers: Object.freeze([]),
 });
-
-function badOption(message: string): PassportError {
-  return new PassportError('ERR_PASSPORT_OPTIONS', message);
-}
 
 const activeContext = (): Context => context.active();
 
@@ -122,33 +118,19 @@ export class PassportPropagator<T extends object = PassportFields> implements Te
   readonly #spanAttributes: FieldMapping | undefined;
 
   constructor(options: PassportPropagatorOptions<T>) {
-    if (typeof options !== 'object' || options === null) {
-      throw badOption(
-        'PassportPropagator needs an options object: new PassportPropagator({ relay }).',
-      );
-    }
-    for (const key of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(key)) {
-        throw badOption(
-          `PassportPropagator: unknown option "${key}"; known options are ${[...KNOWN_OPTIONS].join(', ')}.`,
-        );
-      }
-    }
+    checkOptions(WHERE, options, {
+      known: ['relay', 'baggage', 'spanAttributes'],
+      example:
+        'new PassportPropagator({ relay: createRelay({ codec, store: otelContextStore() }) })',
+      required: true,
+    });
     const { relay, baggage, spanAttributes = false } = options;
-    if (
-      typeof relay?.extract !== 'function' ||
-      typeof relay.runWith !== 'function' ||
-      typeof relay.header !== 'string' ||
-      !Array.isArray(relay.forwardHeaders)
-    ) {
-      throw badOption(
-        'PassportPropagator: "relay" is required: createRelay({ codec, store: otelContextStore() }).',
-      );
-    }
+    assertRelay(relay, WHERE, 'relay');
     const owned = relay.forwardHeaders.filter((name) => OTEL_OWNED_HEADERS.includes(name));
     if (owned.length > 0) {
-      throw badOption(
-        `PassportPropagator: the relay forwards ${owned.join(', ')}, which OpenTelemetry propagates itself; forwarding them as well sends them twice and breaks the span tree. Remove them from the relay's forwardHeaders (TRACING_HEADERS is for services without an OTel SDK).`,
+      throw optionError(
+        WHERE,
+        `the relay forwards ${owned.join(', ')}, which OpenTelemetry propagates itself; forwarding them as well sends them twice and breaks the span tree. Remove them from the relay's forwardHeaders (TRACING_HEADERS is for services without an OTel SDK).`,
       );
     }
     this.#relay = relay;
@@ -158,7 +140,7 @@ export class PassportPropagator<T extends object = PassportFields> implements Te
         ? undefined
         : resolveFieldMapping(
             baggage,
-            'PassportPropagator: "baggage"',
+            '"baggage"',
             BAGGAGE_KEY,
             'baggage key',
             BAGGAGE_LIMITS.maxEntries,
@@ -170,7 +152,7 @@ export class PassportPropagator<T extends object = PassportFields> implements Te
     } else {
       this.#spanAttributes = resolveFieldMapping(
         spanAttributes,
-        'PassportPropagator: "spanAttributes"',
+        '"spanAttributes"',
         ATTRIBUTE_NAME,
         'span attribute name',
         MAX_SPAN_ATTRIBUTES,
@@ -195,15 +177,9 @@ export class PassportPropagator<T extends object = PassportFields> implements Te
       const value = getter.get(carrier, name);
       if (value !== undefined) headers[name] = value;
     }
-    let relayContext: RelayContext;
-    let refusal: PassportError | undefined;
-    try {
-      relayContext = this.#relay.extract(headers as HeaderCarrier) as RelayContext;
-    } catch (error) {
-      if (!isPassportError(error)) throw error;
-      refusal = error;
-      relayContext = REFUSED;
-    }
+    const outcome = admit(this.#relay as Relay<object>, headers as HeaderCarrier, false);
+    const refusal = isPassportError(outcome) ? outcome : undefined;
+    const relayContext = refusal === undefined ? (outcome as RelayContext) : REFUSED;
     let next = this.#enter(ctx, relayContext);
     if (refusal !== undefined) next = next.setValue(REFUSAL_KEY, refusal);
     else if (next.getValue(REFUSAL_KEY) !== undefined) next = next.deleteValue(REFUSAL_KEY);

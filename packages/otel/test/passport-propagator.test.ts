@@ -12,8 +12,8 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { TRACING_HEADERS } from '@passport-relay/core';
-import { createTestRelay } from '@passport-relay/testing';
+import { refusalResponse, TRACING_HEADERS } from '@passport-relay/core';
+import { createTestRelay, SERVER_FAILURE_SUB, schemaFailingFor } from '@passport-relay/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otelContextStore, PassportPropagator, passportRefusal } from '../src/index.js';
 
@@ -191,5 +191,18 @@ describe('PassportPropagator misconfiguration', () => {
         message: expect.stringContaining('relay, baggage, spanAttributes'),
       }),
     );
+  });
+});
+
+describe('passportRefusal() for a server-side failure', () => {
+  it('renders, with core refusalResponse, a 500 without the configuration detail', () => {
+    const relay = createTestRelay({ store: otelContextStore(), schema: schemaFailingFor() }).relay;
+    const propagator = new PassportPropagator({ relay });
+    const ctx = extract(propagator, { passport: relay.issue({ sub: SERVER_FAILURE_SUB }) });
+    const refused = passportRefusal(ctx);
+    expect(refused?.code).toBe('ERR_PASSPORT_OPTIONS');
+    const response = refusalResponse(refused!);
+    expect(response.status).toBe(500);
+    expect(response.body).not.toMatch(/schema|asynchronous/i);
   });
 });

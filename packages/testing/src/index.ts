@@ -33,6 +33,7 @@ export {
 export { recordingServerPerTest } from './recording-server-per-test.js';
 export { runAsCaller } from './run-as-caller.js';
 export { runConcurrently } from './run-concurrently.js';
+export { SERVER_FAILURE_SUB, schemaFailingFor } from './server-side-failure.js';
 export { type SlowJsonBodyOptions, slowJsonBody } from './slow-json-body.js';
 export {
   createTestRelay,

@@ -1,3 +1,4 @@
+import { optionError } from '@passport-relay/core/adapter';
 import { applyToRecord, type HopPolicy, hopChange, namesOf } from './hop-policy.js';
 
 /** The part of an undici `Dispatcher` that `fetch` uses. */
@@ -89,8 +90,9 @@ export function hopDispatcher(
   function target(handler: unknown): FetchDispatcher {
     const resolved = dispatcher ?? globalDispatcher(handler);
     if (resolved === undefined) {
-      throw new Error(
-        'passport-relay: no undici dispatcher to send through; pass fetchOptions.dispatcher or use Node’s global fetch.',
+      throw optionError(
+        'installAxiosPropagation (fetch adapter)',
+        'no undici dispatcher to send through; pass fetchOptions.dispatcher or use Node’s global fetch.',
       );
     }
     return resolved;

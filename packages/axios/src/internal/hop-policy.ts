@@ -1,9 +1,10 @@
 import type { OutboundHeaders, Relay } from '@passport-relay/core';
+import { decideHop, type HopDecision } from '@passport-relay/core/adapter';
 
 /** The part of a relay the axios hook uses; every `Relay<T>` has it. */
 export type OutboundRelay = Pick<
   Relay,
-  'header' | 'forwardHeaders' | 'allows' | 'outboundHeaders' | 'propagate' | 'bind' | 'current'
+  'header' | 'forwardHeaders' | 'allows' | 'currentContext' | 'propagate' | 'bind' | 'current'
 >;
 
 /**
@@ -11,10 +12,8 @@ export type OutboundRelay = Pick<
  * caller that made the request.
  */
 export interface HopPolicy {
-  /** The headers a hop to `hostname` receives, or `undefined` when it receives none. */
-  headersFor(hostname: string): OutboundHeaders | undefined;
-  /** Whether `hostname` may receive the passport at all. */
-  allows(hostname: string): boolean;
+  /** Core's outbound decision for a hop to `hostname` that carries `present` (lower case). */
+  decide(hostname: string, present: ReadonlySet<string>, redirected: boolean): HopDecision;
   /** The header names the relay manages (lower case): the passport and the forwarded headers. */
   readonly managed: readonly string[];
   /** Managed names the caller set on the request (even to `null`/`false`): never added. */
@@ -24,8 +23,13 @@ export interface HopPolicy {
 /** The decision for one request, bound to the caller's context now. */
 export function hopPolicy(relay: OutboundRelay, callerSet: ReadonlySet<string>): HopPolicy {
   return {
-    headersFor: relay.bind((hostname: string) => relay.outboundHeaders({ hostname })),
-    allows: (hostname) => relay.allows({ hostname }),
+    decide: relay.bind((hostname: string, present: ReadonlySet<string>, redirected: boolean) =>
+      decideHop(
+        relay,
+        { hostname },
+        { has: (name) => present.has(name) || callerSet.has(name), redirected },
+      ),
+    ),
     managed: [relay.header, ...relay.forwardHeaders],
     callerSet,
   };
@@ -38,11 +42,8 @@ export interface HopChange {
 }
 
 /**
- * The decision for one hop, given the header names it carries now (lower case):
- * - a hop the policy does not allow loses every managed header when `redirected` (a client carried
- *   it from the previous hop; the caller never chose this host);
- * - an allowed hop gets each of the relay's headers that is neither present nor set by the caller.
- * `undefined` when nothing changes.
+ * The decision for one hop (core's `decideHop`), given the header names it carries now (lower
+ * case). `undefined` when nothing changes.
  */
 export function hopChange(
   policy: HopPolicy,
@@ -50,13 +51,9 @@ export function hopChange(
   present: ReadonlySet<string>,
   redirected: boolean,
 ): HopChange | undefined {
-  const pairs = policy.headersFor(hostname); // publishes the injected/withheld diagnostics
-  if (pairs === undefined && !policy.allows(hostname)) {
-    const carried = redirected && policy.managed.some((name) => present.has(name));
-    return carried ? { strip: true, add: [] } : undefined;
-  }
-  const add = pairs?.filter(([name]) => !present.has(name) && !policy.callerSet.has(name));
-  return add === undefined || add.length === 0 ? undefined : { strip: false, add };
+  const { add, strip } = policy.decide(hostname, present, redirected);
+  if (strip.length > 0) return { strip: true, add };
+  return add.length === 0 ? undefined : { strip: false, add };
 }
 
 /** Apply a change to a header record (names in any case) in place. */

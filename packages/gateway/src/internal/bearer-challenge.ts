@@ -1,9 +1,4 @@
-import {
-  type PassportError,
-  PROBLEM_CONTENT_TYPE,
-  type RefusalResponse,
-  toProblem,
-} from '@passport-relay/core';
+import { type PassportError, type RefusalResponse, refusalResponse } from '@passport-relay/core';
 import { type BearerError, GatewayRefusal } from '../gateway-refusal.js';
 
 /** RFC 7235 quoted-string content without quotes or backslashes (RFC 6750 §3 restricts to these). */
@@ -19,7 +14,9 @@ function bearerErrorOf(error: PassportError): BearerError | undefined {
  * Internal to the package; adapters reach it through `gateway.refusal(error)`.
  */
 export function bearerRefusalResponse(error: PassportError, realm: string): RefusalResponse {
-  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  const { status, body, headers: coreHeaders } = refusalResponse(error);
+  const { 'www-authenticate': _passportChallenge, ...rest } = coreHeaders;
+  const headers: Record<string, string> = { ...rest };
   if (error.status === 401) {
     const bearerError = bearerErrorOf(error);
     let challenge = `Bearer realm="${realm}"`;
@@ -29,7 +26,7 @@ export function bearerRefusalResponse(error: PassportError, realm: string): Refu
     headers['www-authenticate'] = challenge;
   }
   headers['cache-control'] = 'no-store';
-  return { status: error.status, headers, body: JSON.stringify(toProblem(error)) };
+  return { status, headers, body };
 }
 
 /** Whether `realm` can be written as a challenge parameter without escaping. */

@@ -1,9 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { PassportError, type PassportFields } from '@passport-relay/core';
+import type { PassportFields } from '@passport-relay/core';
+import { optionError, requirement } from '@passport-relay/core/adapter';
 import type { Gateway, GatewayResult } from '../gateway.js';
-
-/** Whether a route requires a user token: a constant, or decided per request. */
-export type Requirement<R> = boolean | ((request: R) => boolean);
 
 /** `IncomingMessage`, or an object that looks like one (light-my-request's, in `inject()` tests). */
 type NodeRequest = Pick<IncomingMessage, 'headers'> &
@@ -46,10 +44,10 @@ export async function admit<T extends object = PassportFields, R = unknown>(
   stripped: ReadonlySet<string>,
   req: NodeRequest,
   request: R,
-  required: Requirement<R>,
+  required: (request: R) => boolean,
 ): Promise<GatewayResult<T>> {
   strip(req, stripped);
-  const isRequired = typeof required === 'function' ? required(request) : required;
+  const isRequired = required(request);
   // Express and Fastify both expose `ip` (honouring their trust-proxy settings).
   const clientIp =
     (request as { ip?: unknown } | undefined)?.ip ??
@@ -75,23 +73,25 @@ function setHeader(req: NodeRequest, name: string, value: string): void {
   if (distinct !== undefined) distinct[name] = [value];
 }
 
-/** Check an adapter's options once, at registration. */
-export function checkAdapterOptions(gateway: unknown, required: unknown, where: string): void {
+/**
+ * Check an adapter's options once, at registration, and turn `required` into a predicate.
+ * A gateway request requires a Bearer token unless told otherwise.
+ */
+export function checkAdapterOptions<R>(
+  gateway: unknown,
+  required: unknown,
+  where: string,
+): (request: R) => boolean {
   const candidate = gateway as Partial<Gateway> | undefined;
   if (
     typeof candidate?.authenticate !== 'function' ||
     typeof candidate.refusal !== 'function' ||
     !Array.isArray(candidate.stripHeaders)
   ) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      `${where}: pass the gateway from createGateway({ relay, jwksUrl, issuer, audience, algorithms }).`,
+    throw optionError(
+      where,
+      'pass the gateway from createGateway({ relay, jwksUrl, issuer, audience, algorithms }).',
     );
   }
-  if (required !== undefined && typeof required !== 'boolean' && typeof required !== 'function') {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      `${where}: "required" must be a boolean or a function (request) => boolean, e.g. (req) => !req.url.startsWith('/public').`,
-    );
-  }
+  return requirement<R>(where, required, true);
 }

@@ -5,6 +5,7 @@ import {
   type PassportFields,
   type Relay,
 } from '@passport-relay/core';
+import { numberOption } from '@passport-relay/core/adapter';
 import {
   type GatewayOptions,
   USER_TOKEN_ALGORITHMS,
@@ -276,15 +277,12 @@ export function resolveGatewayOptions<T extends object = PassportFields, R = unk
   );
   const algorithms = resolveAlgorithms(options.algorithms);
   const keys = resolveKeySource(options as GatewayOptions<object, unknown>, algorithms);
-  const tolerance = options.clockToleranceSeconds ?? 5;
-  if (
-    typeof tolerance !== 'number' ||
-    !Number.isFinite(tolerance) ||
-    tolerance < 0 ||
-    tolerance > 300
-  ) {
-    throw bad('"clockToleranceSeconds" must be from 0 to 300.');
-  }
+  const tolerance = numberOption(
+    'createGateway',
+    'clockToleranceSeconds',
+    options.clockToleranceSeconds,
+    { min: 0, max: 300, fallback: 5 },
+  );
   const toPassport = options.toPassport ?? defaultToPassport;
   if (typeof toPassport !== 'function') {
     throw bad(

@@ -1,11 +1,10 @@
-import { PassportError } from '@passport-relay/core';
+import { optionError } from '@passport-relay/core/adapter';
 
 /** A validated `{ passportField: targetName }` mapping, as ordered pairs. */
 export type FieldMapping = readonly (readonly [field: string, target: string])[];
 
-function badOption(message: string): PassportError {
-  return new PassportError('ERR_PASSPORT_OPTIONS', message);
-}
+/** `where` already names the call and the option; the message follows it. */
+const badOption = (message: string) => optionError('PassportPropagator', message);
 
 /**
  * Check a `{ passportField: targetName }` option once, at creation: a plain object of non-empty

@@ -1,0 +1,73 @@
+/**
+ * Options of {@link TtlCache}.
+ *
+ * @example
+ * ```ts
+ * new TtlCache<string>(1000, { evict: 'use' } satisfies TtlCacheOptions);
+ * ```
+ */
+export interface TtlCacheOptions {
+  /**
+   * Which entry goes first when the cache is full: the oldest inserted (`'insertion'`, the cheapest
+   * read) or the least recently read (`'use'`).
+   * @default 'insertion'
+   */
+  readonly evict?: 'insertion' | 'use';
+}
+
+/**
+ * The one bounded, time-limited cache core and the adapters use (verified passports by exact
+ * value, minted passports by user token): at most `maxEntries` entries, and an entry is never
+ * served at or past its own expiry. `maxEntries` 0 turns it off.
+ *
+ * @example
+ * ```ts
+ * const cache = new TtlCache<Passport>(10_000);
+ * cache.set(token, passport, passport.exp * 1000);
+ * cache.get(token, Date.now()); // the passport, until its exp
+ * ```
+ */
+export class TtlCache<V> {
+  readonly #entries = new Map<string, { readonly value: V; readonly expiresAtMs: number }>();
+  readonly #refreshOnRead: boolean;
+  readonly maxEntries: number;
+
+  constructor(maxEntries: number, options: TtlCacheOptions = {}) {
+    this.maxEntries = maxEntries;
+    this.#refreshOnRead = options.evict === 'use';
+  }
+
+  /** Entries held now, expired ones not yet read included. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The value for `key`, or `undefined` when there is none or it expired by `nowMs`. */
+  get(key: string, nowMs: number): V | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (nowMs >= entry.expiresAtMs) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    if (this.#refreshOnRead) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+    }
+    return entry.value;
+  }
+
+  /** Remember `value` until `expiresAtMs`; nothing when it has expired by `nowMs` already. */
+  set(key: string, value: V, expiresAtMs: number, nowMs = Date.now()): void {
+    if (this.maxEntries === 0 || expiresAtMs <= nowMs) return;
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.maxEntries) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    this.#entries.set(key, { value, expiresAtMs });
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
