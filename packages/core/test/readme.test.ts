@@ -7,7 +7,7 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 /** The README's error table rows: `| `CODE` | status | when |`. */
 function documentedErrors(): Record<string, number> {
   const rows: Record<string, number> = {};
-  for (const match of readme.matchAll(/^\|\s*`(ERR_PASSPORT_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
+  for (const match of readme.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|/gm)) {
     rows[match[1]!] = Number(match[2]);
   }
   return rows;

@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 const srcDir = new URL('../src/', import.meta.url);
 const read = (file: string) => readFileSync(new URL(file, srcDir), 'utf8');
 
-/** Names exported by an entry point (`export { a, type B } from ...`). */
+/** Names exported by an entry point (`export { a, type B } from ...`, and `export * from` files). */
 function exportedNames(entry: string): string[] {
   const names: string[] = [];
+  for (const star of read(entry).matchAll(/export\s*\*\s*from\s*'\.\/([^']+)\.js'/g)) {
+    names.push(...exportedNames(`${star[1]}.ts`));
+  }
   for (const block of read(entry).matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)) {
     for (const part of block[1]!.split(',')) {
       const name = part.replace(/^\s*type\s+/, '').trim();
