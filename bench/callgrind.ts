@@ -17,14 +17,22 @@
  *   pnpm --filter ./bench run callgrind -- --runtime 20 --framework fastify --variant alsFloor --repeat 3
  *
  * Flags: `--runtime 20,24,26` (a list; default 26), `--framework express,fastify,nest`,
- * `--variant ...` (default: every variant of the framework), `--matrix` (everything), `--requests N`
+ * `--variant ...` (default: every variant of the framework), `--core C` to pin to (default 1), `--matrix` (everything), `--requests N`
  * measured (default 2000), `--warmup N` (default 5000), `--repeat K` fresh processes per cell
- * (default 1), `--keep` keep callgrind's output files in results/callgrind/ (with per-instruction
- * costs and A's perf map, for where-the-instructions-go.ts), `--out NAME` (default `latest`: the
+ * (default 1), `--keep` keep callgrind's output files in results/callgrind/ (A runs with
+ * `--perf-basic-prof` and its perf map is kept beside them, for callgrind-functions.ts), `--out NAME` (default `latest`: the
  * cells measured are merged into results/latest.{json,md}, replacing their old figures).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
@@ -98,9 +106,6 @@ export const STEADY_FLAGS = [
   '--no-flush-bytecode',
 ] as const;
 
-/** The core every process of a measurement runs on: one core, so the others stay free. */
-const CORE = 1;
-
 interface CellResult {
   readonly runtime: string;
   readonly node: string;
@@ -121,8 +126,12 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
+    core: { type: 'string', default: '1' },
   },
 });
+
+/** The core every process of a measurement runs on (`--core`, default 1): the others stay free. */
+const CORE = Number(args.core);
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const OUT_DIR = `${RESULTS}callgrind/`;
@@ -195,7 +204,7 @@ async function measure(
   runtime: string,
   framework: Framework,
   variant: Variant,
-  options: { requests: number; warmup: number; keep: boolean; run: number },
+  options: { requests: number; warmup: number; keep: boolean; run: number; name: string },
 ): Promise<number> {
   const execPath = RUNTIMES[runtime]!;
   const secret = newSecret();
@@ -223,7 +232,6 @@ async function measure(
           '--tool=callgrind',
           '--instr-atstart=no',
           `--callgrind-out-file=${outFile}`,
-          ...(options.keep ? ['--dump-instr=yes'] : []),
         ],
         nodeFlags: [...STEADY_FLAGS, '--expose-gc', ...(options.keep ? ['--perf-basic-prof'] : [])],
       },
@@ -237,7 +245,10 @@ async function measure(
         throw new Error(`${framework}/${variant}: B saw ${body.passport}, expected ${expected}`);
       }
     };
-    for (let i = 0; i < options.warmup; i++) await call();
+    for (let i = 0; i < options.warmup; i++) {
+      await call();
+      if (i % 1000 === 999) console.log(`  warm-up ${i + 1}/${options.warmup}`);
+    }
     const warm = Date.now();
     await fullGc(a);
     instrumentation('on', a.child.pid!);
@@ -249,12 +260,18 @@ async function measure(
     console.log(
       `  warm-up ${((warm - started) / 1000).toFixed(0)} s, measured ${((Date.now() - warm) / 1000).toFixed(0)} s`,
     );
+    const aPid = a.child.pid!;
     await a.stop();
     a = undefined;
     const dumps = readdirSync(OUT_DIR).filter((f) => f.startsWith(`${basename(outFile)}.`));
     if (dumps.length !== 1) throw new Error(`expected one callgrind dump, found ${dumps}`);
     const dump = `${OUT_DIR}${dumps[0]}`;
     const total = totalInstructions(dump);
+    if (options.keep) {
+      // A's JIT symbols (--perf-basic-prof), to name the JIT code callgrind only knows by address.
+      copyFileSync(`/tmp/perf-${aPid}.map`, `${dump}.map`);
+      rmSync(`/tmp/perf-${aPid}.map`, { force: true });
+    }
     if (!options.keep) {
       rmSync(outFile, { force: true });
       rmSync(dump, { force: true });
@@ -361,6 +378,7 @@ async function main(): Promise<void> {
             warmup,
             keep: args.keep!,
             run,
+            name: args.out ?? 'latest',
           });
           instructions.push(perRequest);
           console.log(
