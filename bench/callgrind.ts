@@ -212,11 +212,11 @@ async function measure(
   const pin = taskset() === null ? {} : { cpu: CORE };
   const b = await startServer({ framework, variant, role: 'b', secret }, { ...pin, execPath });
   mkdirSync(OUT_DIR, { recursive: true });
+  // Named after the run (--out) too, so two runs at once never share a file.
+  const outFile = `${OUT_DIR}${options.name}-${runtime}-${framework}-${variant}-${options.run}.out`;
   for (const stale of readdirSync(OUT_DIR)) {
-    if (stale.startsWith(`${runtime}-${framework}-${variant}-${options.run}.out`))
-      rmSync(`${OUT_DIR}${stale}`);
+    if (stale.startsWith(basename(outFile))) rmSync(`${OUT_DIR}${stale}`);
   }
-  const outFile = `${OUT_DIR}${runtime}-${framework}-${variant}-${options.run}.out`;
   let a: RunningServer | undefined;
   try {
     a = await startServer(
