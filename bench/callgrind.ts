@@ -192,10 +192,10 @@ function instrumentation(state: 'on' | 'off', pid: number): void {
     throw new Error(`callgrind_control -i ${state}: ${output}`);
 }
 
-/** `totals:` (or `summary:`) of a callgrind output file: the Ir counted while instrumentation was on. */
+/** `totals:` of a callgrind dump: the Ir counted since the last dump (`summary:` is cumulative). */
 function totalInstructions(file: string): number {
   const text = readFileSync(file, 'utf8');
-  const match = /^(?:totals|summary):\s+(\d+)/m.exec(text);
+  const match = /^totals:\s+(\d+)/m.exec(text);
   if (!match) throw new Error(`no totals in ${file}`);
   return Number(match[1]);
 }
