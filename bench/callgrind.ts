@@ -19,7 +19,7 @@
  * Flags: `--runtime 20,24,26` (a list; default 26), `--framework express,fastify,nest`,
  * `--variant ...` (default: every variant of the framework), `--core C` to pin to (default 1), `--matrix` (everything), `--requests N`
  * measured (default 2000), `--warmup N` (default 5000), `--repeat K` fresh processes per cell
- * (default 1), `--keep` keep callgrind's output files in results/callgrind/ (A runs with
+ * (default 1), `--merge a.json,b.json` pool the cells of separate runs into `--out`, `--keep` keep callgrind's output files in results/callgrind/ (A runs with
  * `--perf-basic-prof` and its perf map is kept beside them, for callgrind-functions.ts), `--out NAME` (default `latest`: the
  * cells measured are merged into results/latest.{json,md}, replacing their old figures).
  */
@@ -127,6 +127,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
     core: { type: 'string', default: '1' },
+    merge: { type: 'string' },
   },
 });
 
@@ -357,6 +358,10 @@ async function main(): Promise<void> {
       throw new Error(`unknown runtime ${runtime}: one of ${Object.keys(RUNTIMES)}`);
   }
   const settings = { requests, warmup, repeat, flags: STEADY_FLAGS.join(' '), core: CORE };
+  if (args.merge) {
+    write(args.out ?? 'latest', mergedFrom(list(args.merge)), { merged: args.merge });
+    return;
+  }
   console.log(`callgrind: ${JSON.stringify(settings)}; load ${loadavg()[0]!.toFixed(2)}`);
   const results: CellResult[] = [];
   process.on('SIGINT', () => {
@@ -445,6 +450,35 @@ function write(name: string, results: readonly CellResult[], settings: object): 
       : `${old}${old ? '\n' : ''}${section}`;
   writeFileSync(mdPath, md);
   console.log(`\n${markdown(merged, settings)}\nwrote ${jsonPath} and ${mdPath}`);
+}
+
+/**
+ * `--merge a.json,b.json`: the cells of runs made separately (e.g. at the same time, with
+ * different `--out`), repeats of one cell pooled, written to `--out` as if measured in one run.
+ */
+function mergedFrom(files: readonly string[]): CellResult[] {
+  const cells: CellResult[] = [];
+  for (const file of files) {
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { instructions?: InstructionsJson };
+    for (const cell of document.instructions?.results ?? []) {
+      const same = cells.find(
+        (c) =>
+          c.runtime === cell.runtime &&
+          c.framework === cell.framework &&
+          c.variant === cell.variant,
+      );
+      if (same) same.instructions.push(...cell.instructions);
+      else
+        cells.push({
+          runtime: cell.runtime,
+          node: cell.node,
+          framework: cell.framework,
+          variant: cell.variant,
+          instructions: [...cell.instructions],
+        });
+    }
+  }
+  return cells;
 }
 
 const SECTION_START = '<!-- instructions per request (callgrind.ts) -->';
