@@ -45,6 +45,10 @@ export interface StartOptions {
   readonly cpu?: number;
   /** Extra Node flags, e.g. `--cpu-prof`. */
   readonly nodeFlags?: readonly string[];
+  /** The Node binary to run the server with; this process's own by default. */
+  readonly execPath?: string;
+  /** A command that runs Node, put before it (after taskset), e.g. `['valgrind', '--tool=callgrind']`. */
+  readonly wrapper?: readonly string[];
 }
 
 const SERVER_ENTRY = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -92,7 +96,8 @@ process.once('exit', () => {
  */
 export function startServer(spec: ServerSpec, options: StartOptions = {}): Promise<RunningServer> {
   const node = [
-    process.execPath,
+    ...(options.wrapper ?? []),
+    options.execPath ?? process.execPath,
     ...(options.nodeFlags ?? []),
     '--import',
     TSX,

@@ -36,6 +36,8 @@ interface Layer {
   readonly relay?: Relay;
   /** Whether the framework's inbound adapter is mounted (not for `otelRelay`: OTel extracts). */
   readonly adapter?: boolean;
+  /** Whether `clsFloor` mounts nestjs-cls (Nest only) with the passport header in its store. */
+  readonly cls?: boolean;
   /** The AsyncLocalStorage of `alsFloor`. */
   readonly als?: AsyncLocalStorage<string | undefined>;
   /** What this server saw as the passport (B echoes it). */
@@ -43,6 +45,16 @@ interface Layer {
   /** Headers A sets by hand on its call to B. */
   outbound(headers: Headers): Record<string, string> | undefined;
 }
+
+/**
+ * Idle keep-alive connections stay open for 10 minutes, not Node's 5 s: under callgrind, A can
+ * pause for seconds (switching instrumentation on retranslates its code), and B must not close the
+ * connection A is about to reuse ("other side closed"). No timer closes a socket mid-measurement.
+ */
+const KEEP_ALIVE_MS = 600_000;
+
+/** The nestjs-cls key `clsFloor` stores the passport header under. */
+const CLS_KEY = 'passport';
 
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -108,6 +120,20 @@ async function layerFor(spec: ServerSpec): Promise<Layer> {
         },
       };
     }
+    case 'clsFloor': {
+      // nestjs-cls alone, the floor of the Nest adapter: its middleware opens a CLS context per
+      // request and stores the header; A forwards it from the store by hand.
+      const { ClsServiceManager } = await import('nestjs-cls');
+      const stored = () => ClsServiceManager.getClsService().get<string | undefined>(CLS_KEY);
+      return {
+        cls: true,
+        seen: stored,
+        outbound: () => {
+          const passport = stored();
+          return passport === undefined ? undefined : { passport };
+        },
+      };
+    }
     case 'otel': {
       const baggage = await startOtel(undefined);
       return { seen: baggage, outbound: () => undefined };
@@ -164,6 +190,14 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     void close().finally(() => process.exit(0));
   });
+  // callgrind.ts asks for a full GC (A runs with --expose-gc) just before it starts counting, so
+  // every measurement starts from the same heap and no old-generation GC left over from the
+  // warm-up lands in one measurement and not in the next.
+  process.on('message', (message) => {
+    if (message !== 'gc') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.('gc done');
+  });
 }
 
 async function listen(
@@ -174,7 +208,7 @@ async function listen(
   const send = (port: number) => process.send?.({ port });
   switch (framework) {
     case 'http': {
-      const server = createServer((req, res) => {
+      const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
         handle(req.headers).then(
           (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body),
           () => res.writeHead(502).end(),
@@ -196,14 +230,14 @@ async function listen(
       app.get('/', async (req, res) => {
         res.type('application/json').send(await handle(req.headers));
       });
-      const server = createServer(app);
+      const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       send((server.address() as AddressInfo).port);
       return () => new Promise((resolve) => server.close(() => resolve()));
     }
     case 'fastify': {
       const { default: Fastify } = await import('fastify');
-      const app = Fastify();
+      const app = Fastify({ keepAliveTimeout: KEEP_ALIVE_MS });
       const { als, relay, adapter } = layer;
       if (als) {
         app.addHook('onRequest', (request, _reply, done) =>
@@ -250,6 +284,18 @@ async function listenNest(
     Object.getOwnPropertyDescriptor(BenchController.prototype, 'get')!,
   );
   const imports = [];
+  if (layer.cls) {
+    const { ClsModule } = await import('nestjs-cls');
+    imports.push(
+      ClsModule.forRoot({
+        global: true,
+        middleware: {
+          mount: true,
+          setup: (cls, req: { headers: Headers }) => cls.set(CLS_KEY, first(req.headers.passport)),
+        },
+      }),
+    );
+  }
   if (layer.relay && layer.adapter) {
     const { PassportRelayModule } = await import('@passport-relay/nest');
     imports.push(PassportRelayModule.forRoot({ relay: layer.relay }));
@@ -257,8 +303,9 @@ async function listenNest(
   const app = await NestFactory.create(
     { module: class BenchModule {}, imports, controllers: [BenchController] },
     new ExpressAdapter(),
-    { logger: false },
+    process.env.BENCH_NEST_LOG ? {} : { logger: false },
   );
+  app.getHttpServer().keepAliveTimeout = KEEP_ALIVE_MS;
   await app.listen(0, '127.0.0.1');
   send((app.getHttpServer().address() as AddressInfo).port);
   return () => app.close();

@@ -9,6 +9,7 @@ export type Variant =
   | 'none'
   | 'handWritten'
   | 'alsFloor'
+  | 'clsFloor'
   | 'relayPlain'
   | 'relaySignedCached'
   | 'relaySignedUncached'

@@ -359,6 +359,23 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
     return passport as Passport<T>;
   }
 
+  // A context per cached passport, when nothing else is forwarded: the same token always makes
+  // the same immutable context (and outbound header list), so a cache hit allocates neither again.
+  // Keyed by the cached passport object: one per token, gone when the cache drops it.
+  const cachedContexts = new WeakMap<Passport<T>, Context<T>>();
+
+  function contextOf(passport: Passport<T>, token: string, forwarded: OutboundHeaders): Context<T> {
+    if (forwarded !== EMPTY || maxEntries === 0) {
+      return new Context<T>(passport, token, forwarded, header);
+    }
+    let context = cachedContexts.get(passport);
+    if (context === undefined) {
+      context = new Context<T>(passport, token, forwarded, header);
+      cachedContexts.set(passport, context);
+    }
+    return context;
+  }
+
   function collectForwarded(carrier: HeaderCarrier): OutboundHeaders {
     if (forwardHeaders.length === 0) return EMPTY;
     const pairs: (readonly [string, string])[] = [];
@@ -497,6 +514,9 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
       const context = store.getStore();
       if (context === undefined) return fn;
       return function bound(this: unknown, ...args: never[]) {
+        // Already in the context (an emit from the handler itself): entering it again would only
+        // allocate a new async context frame for nothing.
+        if (store.getStore() === context) return fn.apply(this, args);
         return store.run(context, () => fn.apply(this, args));
       } as typeof fn;
     },
@@ -517,7 +537,7 @@ export function createRelay<T extends object = PassportFields>(options: RelayOpt
         const token = single(raw);
         const passport = verify(token, extractOptions?.checkTimeAt);
         if (channels.accepted.hasSubscribers) channels.accepted.publish({ passport });
-        return new Context<T>(passport, token, forwarded, header);
+        return contextOf(passport, token, forwarded);
       } catch (error) {
         if (isPassportError(error) && channels.refused.hasSubscribers) {
           channels.refused.publish({ error: error as PassportError });

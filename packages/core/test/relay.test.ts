@@ -115,6 +115,22 @@ describe('verification cache', () => {
     );
   });
 
+  it('reuses the context of a cached passport, never across tokens or with forwarded headers', () => {
+    const plainRelay = createRelay({ codec });
+    const token = mint('user-1');
+    const first = plainRelay.extract({ passport: token });
+    expect(plainRelay.extract({ passport: `${token}` })).toBe(first);
+    expect(first.headers).toEqual([['passport', token]]);
+    const other = plainRelay.extract({ passport: mint('user-2') });
+    expect(other).not.toBe(first);
+    expect(other.passport?.sub).toBe('user-2');
+    // With forwarded headers each request has its own values: a context of its own.
+    const withTrace = relay.extract({ passport: token, traceparent: 'a' });
+    expect(relay.extract({ passport: token, traceparent: 'b' })).not.toBe(withTrace);
+    const uncached = createRelay({ codec, cache: false });
+    expect(uncached.extract({ passport: token })).not.toBe(uncached.extract({ passport: token }));
+  });
+
   it('verifies every request when the cache is off', () => {
     const uncached = createRelay({ codec, cache: false });
     const token = mint('user-1');
