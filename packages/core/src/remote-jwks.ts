@@ -6,7 +6,15 @@ import { resolveVerifierSet } from './internal/verifier-set.js';
 import type { VerificationKeySet, VerificationKeySource } from './key-source.js';
 import { resolveVerifier } from './keys.js';
 
-/** Options of {@link remoteJwks}. Every field has a default. */
+/**
+ * Options of {@link remoteJwks}. Every field has a default.
+ *
+ * @example
+ * ```ts
+ * const options: RemoteJwksOptions = { maxAgeMs: 60_000, cooldownMs: 10_000, timeoutMs: 2_000 };
+ * const keys = remoteJwks('http://gateway.edge.svc.cluster.local/.well-known/jwks.json', options);
+ * ```
+ */
 export interface RemoteJwksOptions {
   /**
    * Give up on one fetch after this long.

@@ -3,7 +3,21 @@ import { badOption } from './errors.js';
 import { encodeBase64url } from './internal/base64url.js';
 import { resolveTxnTokenSigner, type TxnTokenKey } from './txn-token-keys.js';
 
-/** Options of {@link selfSignedSubjectToken}. */
+/**
+ * Options of {@link selfSignedSubjectToken}.
+ *
+ * @example
+ * ```ts
+ * const options: SelfSignedSubjectOptions = {
+ *   key: { alg: 'EdDSA', kid: 'billing-1', key: privateKey },
+ *   workloadId: 'billing-worker',
+ *   sub: 'billing-worker',
+ *   tokenService: 'https://tts.trust-domain.example',
+ *   ttlSeconds: 30,
+ * };
+ * const subjectToken = selfSignedSubjectToken(options);
+ * ```
+ */
 export interface SelfSignedSubjectOptions {
   /** The workload's private key, the one the TTS knows it by. */
   readonly key: TxnTokenKey;

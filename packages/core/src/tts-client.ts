@@ -8,11 +8,42 @@ import { DEFAULT_LIMITS } from './limits.js';
 import type { TxnTokenClaims, TxnTokenCodec } from './txn-token-codec.js';
 import { resolveTxnTokenSigner, type TxnTokenKey } from './txn-token-keys.js';
 
-/** RFC 8693 and draft-ietf-oauth-transaction-tokens §11 names. */
+/**
+ * The RFC 8693 token-exchange `grant_type` a Txn-Token Request is sent with (draft §11.1).
+ *
+ * @example
+ * ```ts
+ * // A token service of your own (a test TTS) accepts only this grant:
+ * if (form.get('grant_type') !== TOKEN_EXCHANGE_GRANT) {
+ *   return res.status(400).json({ error: 'unsupported_grant_type' });
+ * }
+ * ```
+ */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+/**
+ * The token type URN of a Transaction Token (draft §11.1): the `requested_token_type` sent and
+ * the `issued_token_type` a token service must answer with.
+ *
+ * @example
+ * ```ts
+ * res.json({ access_token: token, issued_token_type: TXN_TOKEN_TYPE_URN, token_type: 'N_A' });
+ * ```
+ */
 export const TXN_TOKEN_TYPE_URN = 'urn:ietf:params:oauth:token-type:txn_token';
 
-/** The subject token types a Txn-Token Request may carry (draft §11.2; never a refresh token). */
+/**
+ * The subject token types a Txn-Token Request may carry (draft §11.2; never a refresh token).
+ *
+ * @example
+ * ```ts
+ * await tts.exchange({
+ *   subjectToken: inboundAccessToken,
+ *   subjectTokenType: SUBJECT_TOKEN_TYPES.accessToken,
+ *   scope: 'orders.read',
+ * });
+ * ```
+ */
 export const SUBJECT_TOKEN_TYPES = Object.freeze({
   accessToken: 'urn:ietf:params:oauth:token-type:access_token',
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
@@ -30,6 +61,15 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  *
  * - `private_key_jwt` (RFC 7523 §2.2): a short-lived JWT signed with the workload's private key.
  * - `tls_client_auth` (RFC 8705): the TLS client certificate itself; give `cert` and `key` in `tls`.
+ *
+ * @example
+ * ```ts
+ * const signed: TtsClientAuth = {
+ *   method: 'private_key_jwt',
+ *   key: { alg: 'ES256', kid: 'billing-1', key: privateKey },
+ * };
+ * const mutualTls: TtsClientAuth = { method: 'tls_client_auth' }; // with tls: { cert, key }
+ * ```
  */
 export type TtsClientAuth =
   | {
@@ -44,7 +84,21 @@ export type TtsClientAuth =
     }
   | { readonly method: 'tls_client_auth' };
 
-/** Options of {@link createTtsClient}. */
+/**
+ * Options of {@link createTtsClient}.
+ *
+ * @example
+ * ```ts
+ * const options: TtsClientOptions = {
+ *   tokenEndpoint: 'https://tts.trust-domain.example/token',
+ *   clientId: 'billing-worker',
+ *   clientAuth: { method: 'tls_client_auth' },
+ *   tls: { ca: ttsCa, cert: workloadCert, key: workloadKey },
+ *   codec: txnTokenCodec({ trustDomain: 'trust-domain.example', keys: ttsJwks }),
+ * };
+ * const tts = createTtsClient(options);
+ * ```
+ */
 export interface TtsClientOptions {
   /** The token endpoint: `https:` only (see `allowInsecureLoopback`). */
   readonly tokenEndpoint: string | URL;
@@ -77,7 +131,20 @@ export interface TtsClientOptions {
   readonly allowInsecureLoopback?: boolean;
 }
 
-/** One Txn-Token Request (draft §11.1). */
+/**
+ * One Txn-Token Request (draft §11.1).
+ *
+ * @example
+ * ```ts
+ * const request: TxnTokenExchange = {
+ *   subjectToken: unsignedJsonSubjectToken({ sub: 'billing-worker' }),
+ *   subjectTokenType: SUBJECT_TOKEN_TYPES.unsignedJson,
+ *   scope: ['invoices.send'],
+ *   requestDetails: { invoice: 'inv-42' },
+ * };
+ * const { token } = await tts.exchange(request);
+ * ```
+ */
 export interface TxnTokenExchange {
   /** The subject: the inbound access token, a self-signed JWT, or unsigned JSON. */
   readonly subjectToken: string;
@@ -91,7 +158,16 @@ export interface TxnTokenExchange {
   readonly requestDetails?: Readonly<Record<string, unknown>>;
 }
 
-/** A verified Txn-Token from the token service. */
+/**
+ * A verified Txn-Token from the token service: the token to send on, and its claims to log.
+ *
+ * @example
+ * ```ts
+ * const { token, claims }: IssuedTxnToken = await tts.exchange(request);
+ * log.info({ txn: claims.txn }, 'transaction started');
+ * await runInTransaction(relay, token, () => sendInvoices());
+ * ```
+ */
 export interface IssuedTxnToken {
   readonly token: string;
   readonly claims: TxnTokenClaims;

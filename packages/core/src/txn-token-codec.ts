@@ -18,15 +18,35 @@ import { TxnReplayGuard } from './txn-token-replay.js';
 /**
  * The HTTP header Transaction Tokens travel on (draft-ietf-oauth-transaction-tokens §12.1), lower
  * case as on the wire. The default header of a relay built on {@link txnTokenCodec}.
+ *
+ * @example
+ * ```ts
+ * // A service still on the passport relay forwards the Txn-Token untouched during a migration:
+ * const relay = createRelay({ codec, forwardHeaders: [TXN_TOKEN_HEADER] });
+ * ```
  */
 export const TXN_TOKEN_HEADER = 'txn-token';
 
-/** The JWT `typ` every Transaction Token carries (draft §9.1). */
+/**
+ * The JWT `typ` every Transaction Token carries (draft §9.1).
+ *
+ * @example
+ * ```ts
+ * // A token service of your own writes it into the JWS header:
+ * const header = { alg: 'ES256', kid: 'tts-1', typ: TXN_TOKEN_TYPE };
+ * ```
+ */
 export const TXN_TOKEN_TYPE = 'txntoken+jwt';
 
 /**
  * The claims of a verified Transaction Token (draft §9.2). `tctx` and `rctx` are present when the
  * token service set them.
+ *
+ * @example
+ * ```ts
+ * const claims: TxnTokenClaims | undefined = txn.currentTransaction(relay);
+ * if (claims !== undefined) log.info({ txn: claims.txn, scope: claims.scope }, 'order placed');
+ * ```
  */
 export interface TxnTokenClaims {
   /** The transaction's unique id: log it, never the token. */
@@ -49,7 +69,21 @@ export interface TxnTokenClaims {
   readonly [claim: string]: unknown;
 }
 
-/** Options of {@link txnTokenCodec}. */
+/**
+ * Options of {@link txnTokenCodec}.
+ *
+ * @example
+ * ```ts
+ * const options: TxnTokenCodecOptions = {
+ *   trustDomain: 'trust-domain.example',
+ *   keys: ttsJwks,
+ *   issuer: 'https://tts.trust-domain.example',
+ *   toPassport: (claims) => ({ sub: claims.sub, tenant: claims.tctx?.tenant as string }),
+ *   replay: { maxEntries: 50_000 },
+ * };
+ * txnTokenCodec(options);
+ * ```
+ */
 export interface TxnTokenCodecOptions<T extends object = PassportFields> {
   /**
    * The trust domain this workload belongs to. A token whose `aud` does not name it is refused

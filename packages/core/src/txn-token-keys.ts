@@ -12,6 +12,13 @@ import { type AsymmetricKeyMaterial, readAsymmetricKey } from './keys.js';
 /**
  * The JWS algorithms Transaction Tokens are verified (and minted) with: the ones token services
  * use. All asymmetric, so a workload that verifies can never mint. `none` is never one of them.
+ *
+ * @example
+ * ```ts
+ * const alg: TxnTokenAlgorithm = 'ES256';
+ * const key: TxnTokenKey = { alg, kid: 'tts-1', key: publicKey };
+ * txnTokenCodec({ trustDomain: 'trust-domain.example', keys: [key] });
+ * ```
  */
 export type TxnTokenAlgorithm = 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
 
@@ -200,7 +207,15 @@ export function resolveTxnTokenSigner(input: TxnTokenKey, where: string): Resolv
 
 /**
  * The public JWK of a Txn-Token signing key, with its `alg` and `kid`: what a local TTS publishes
- * for workloads (and Istio's RequestAuthentication) to verify with.
+ * for workloads (and Istio's RequestAuthentication) to verify with. `where` names the caller in
+ * the `ERR_PASSPORT_OPTIONS` error a bad key throws.
+ *
+ * @example
+ * ```ts
+ * const signingKey = { alg: 'ES256', kid: 'tts-1', key: privateKey } as const;
+ * const jwks = { keys: [publicTxnTokenJwk(signingKey, 'my-tts: signingKey')] };
+ * app.get('/.well-known/jwks.json', (req, res) => res.json(jwks));
+ * ```
  */
 export function publicTxnTokenJwk(input: TxnTokenKey, where: string): JsonWebKey {
   const { alg, kid, key } = normalise(input, where);

@@ -4,7 +4,20 @@ import { encodeBase64url } from './internal/base64url.js';
 import { TXN_TOKEN_TYPE } from './txn-token-codec.js';
 import { resolveTxnTokenSigner, type TxnTokenKey } from './txn-token-keys.js';
 
-/** Options of {@link txnTokenMinter}. */
+/**
+ * Options of {@link txnTokenMinter}.
+ *
+ * @example
+ * ```ts
+ * const options: TxnTokenMinterOptions = {
+ *   signingKey: { alg: 'EdDSA', kid: 'cron-1', key: privateKey },
+ *   trustDomain: 'trust-domain.example',
+ *   workloadId: 'billing-cron',
+ *   ttlSeconds: 120,
+ * };
+ * const minter = txnTokenMinter(options);
+ * ```
+ */
 export interface TxnTokenMinterOptions {
   /** The private key tokens are signed with (ES256, RS256, PS256 or EdDSA), with its `kid`. */
   readonly signingKey: TxnTokenKey;
@@ -21,7 +34,21 @@ export interface TxnTokenMinterOptions {
   readonly ttlSeconds?: number;
 }
 
-/** What one transaction is minted for. */
+/**
+ * What one transaction is minted for.
+ *
+ * @example
+ * ```ts
+ * const request: TxnTokenRequest = {
+ *   sub: userToken.sub,
+ *   scope: narrowScope(userToken.scope.split(' '), 'orders.read'),
+ *   rctx: { req_ip: '203.0.113.7' },
+ *   expiresAtMost: userToken.exp,
+ *   mustNotContain: [accessToken],
+ * };
+ * const token = minter.mint(request);
+ * ```
+ */
 export interface TxnTokenRequest {
   /** The principal: a user id, or a workload id for work the system starts itself. */
   readonly sub: string;
@@ -43,6 +70,17 @@ export interface TxnTokenRequest {
 /**
  * Mints Transaction Tokens: the signing half of a token service, for the gateway's local TTS and
  * for work a process starts itself (a cron job, a queue consumer). Each token gets a fresh `txn`.
+ *
+ * @example
+ * ```ts
+ * const minter: TxnTokenMinter = txnTokenMinter({
+ *   signingKey: { alg: 'ES256', kid: 'cron-1', key: privateKey },
+ *   trustDomain: 'trust-domain.example',
+ *   workloadId: 'billing-cron',
+ * });
+ * const token = minter.mint({ sub: 'billing-cron', scope: 'invoices.send' });
+ * await runInTransaction(relay, token, () => fetch('http://invoices/send', { method: 'POST' }));
+ * ```
  */
 export interface TxnTokenMinter {
   readonly trustDomain: string;
