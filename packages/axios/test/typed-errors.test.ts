@@ -4,7 +4,11 @@ import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
 import { installAxiosPropagation } from '../src/index.js';
 
-const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+// Node 20 to 24's fetch reads the first slot, Node 26's (undici 8) the second: hide both.
+const GLOBAL_DISPATCHERS = [
+  Symbol.for('undici.globalDispatcher.1'),
+  Symbol.for('undici.globalDispatcher.2'),
+];
 const globals = globalThis as unknown as Record<symbol, unknown>;
 
 describe('the fetch adapter without any undici dispatcher', () => {
@@ -18,13 +22,15 @@ describe('the fetch adapter without any undici dispatcher', () => {
     const server = await listenOnLoopback((_req, res) => res.end('{}'));
     undo.push(() => server.close());
     // Make sure Node's fetch has created its global dispatcher, then hide it (undici defines the
-    // slot writable but not configurable).
+    // slots writable but not configurable).
     await fetch(server.origin);
-    const saved = globals[GLOBAL_DISPATCHER];
-    globals[GLOBAL_DISPATCHER] = undefined;
-    undo.push(() => {
-      globals[GLOBAL_DISPATCHER] = saved;
-    });
+    for (const slot of GLOBAL_DISPATCHERS) {
+      const saved = globals[slot];
+      globals[slot] = undefined;
+      undo.push(() => {
+        globals[slot] = saved;
+      });
+    }
     undo.push(installAxiosPropagation(relay, { axios }));
 
     const failure = await relay

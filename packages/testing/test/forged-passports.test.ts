@@ -101,7 +101,10 @@ describe('forgedPassports', () => {
     'ERR_PASSPORT_OPTIONS',
     'ERR_PASSPORT_CANNOT_ISSUE',
   ]);
-  const inboundCodes = Object.keys(PASSPORT_ERRORS).filter((code) => !notInbound.has(code));
+  // The Txn-Token profile's codes (ERR_TXN_TOKEN_*, ERR_TTS_*) are its own codec's to test.
+  const inboundCodes = Object.keys(PASSPORT_ERRORS).filter(
+    (code) => code.startsWith('ERR_PASSPORT_') && !notInbound.has(code),
+  );
   const signedCodes = inboundCodes.filter((code) => code !== 'ERR_PASSPORT_SCHEMA');
 
   it('covers every inbound refusal code core has for a signed relay, the schema’s only when asked', () => {

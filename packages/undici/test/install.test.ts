@@ -167,16 +167,22 @@ describe('a process whose fetch ran before undici was loaded', () => {
 describe('importing @passport-relay/undici', () => {
   it('changes nothing: no global dispatcher set, undici not loaded, fetch untouched', () => {
     const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+    // Node 26 sets both global dispatcher slots itself when node:http is first imported as ESM
+    // (core loads it for the token-service client): load it first, so the check sees only what
+    // importing this package does.
     const script = `
       const { createRequire } = await import('node:module');
+      await import('node:http');
+      const v1Before = globalThis[Symbol.for('undici.globalDispatcher.1')];
+      const v2Before = globalThis[Symbol.for('undici.globalDispatcher.2')];
       const fetchBefore = globalThis.fetch;
       const module = await import(${JSON.stringify(entry)});
       const cache = createRequire(process.cwd() + '/').cache;
       console.log(JSON.stringify({
         exports: Object.keys(module).sort(),
         undiciLoaded: Object.keys(cache).some((path) => path.includes('/undici/')),
-        v1: globalThis[Symbol.for('undici.globalDispatcher.1')] === undefined,
-        v2: globalThis[Symbol.for('undici.globalDispatcher.2')] === undefined,
+        v1: globalThis[Symbol.for('undici.globalDispatcher.1')] === v1Before,
+        v2: globalThis[Symbol.for('undici.globalDispatcher.2')] === v2Before,
         fetch: globalThis.fetch === fetchBefore,
       }));
     `;
