@@ -80,7 +80,8 @@ describe('README install lines', () => {
 
 /** `@passport-relay/x` → the tarball's path inside the cache, named by its content hash. */
 const tarballs = new Map<string, string>();
-let tarballHash = '';
+/** `@passport-relay/x` → the `@passport-relay/*` packages it depends on. */
+const dependsOn = new Map<string, string[]>();
 
 beforeAll(() => {
   const packed = mkdtempSync(join(tmpdir(), 'passport-relay-pack-'));
@@ -95,7 +96,6 @@ beforeAll(() => {
       },
     );
     mkdirSync(join(cache, 'tarballs'), { recursive: true });
-    const all = createHash('sha256');
     for (const name of readdirSync(join(root, 'packages')).sort()) {
       const manifest = JSON.parse(
         readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'),
@@ -110,9 +110,13 @@ beforeAll(() => {
       const target = join(cache, 'tarballs', `${file.slice(0, -4)}-${hash}.tgz`);
       if (!existsSync(target)) copyFileSync(join(packed, file), target);
       tarballs.set(manifest.name, target);
-      all.update(`${manifest.name}@${hash}\n`);
+      dependsOn.set(
+        manifest.name,
+        Object.keys(manifest.dependencies ?? {}).filter((dep) =>
+          dep.startsWith('@passport-relay/'),
+        ),
+      );
     }
-    tarballHash = all.digest('hex');
   } finally {
     rmSync(packed, { recursive: true, force: true });
   }
@@ -162,10 +166,17 @@ const npmCli = realpathSync(
   execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim(),
 );
 
-function npm(args: readonly string[], cwd: string) {
-  return spawnSync(process.execPath, [npmCli, ...args], {
+/**
+ * Runs npm without blocking: the tests run concurrently, and a blocked event loop would stall the
+ * other tests' apps (their output unread, their timers firing late).
+ */
+function npm(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [npmCli, ...args], {
     cwd,
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       NODE_OPTIONS: '',
@@ -173,10 +184,42 @@ function npm(args: readonly string[], cwd: string) {
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
     },
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function closure(names: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (name: string) => {
+    if (found.has(name)) return;
+    if (!tarballs.has(name)) throw new Error(`${name}: no such package in packages/*`);
+    found.add(name);
+    for (const dep of dependsOn.get(name) ?? []) visit(dep);
+  };
+  for (const name of names) visit(name);
+  return [...found].sort();
 }
 
 /** Installs the scenario's scratch app unless the cache has it; returns its directory. */
-function scratchApp(scenario: Scenario, lines: readonly ReadmeInstallLine[]): string {
+async function scratchApp(
+  scenario: Scenario,
+  lines: readonly ReadmeInstallLine[],
+): Promise<string> {
+  // Only our packages the lines install, with what they depend on: the key and the overrides name
+  // these, so a change to another package's tarball (its README) keeps this app's cache.
+  const ours = closure(
+    lines.flatMap((line) => line.command.match(/@passport-relay\/[a-z-]+/g) ?? []),
+  );
   const key = createHash('sha256')
     .update(
       JSON.stringify({
@@ -185,7 +228,7 @@ function scratchApp(scenario: Scenario, lines: readonly ReadmeInstallLine[]): st
         node: nodeMajor,
       }),
     )
-    .update(tarballHash)
+    .update(ours.map((name) => tarballs.get(name)).join('\n'))
     .digest('hex')
     .slice(0, 16);
   const appDir = join(cache, 'apps', `${scenario.id}-${key}`);
@@ -194,7 +237,7 @@ function scratchApp(scenario: Scenario, lines: readonly ReadmeInstallLine[]): st
   rmSync(appDir, { recursive: true, force: true });
   mkdirSync(appDir, { recursive: true });
   const overrides = Object.fromEntries(
-    [...tarballs].map(([name, file]) => [name, `file:${relative(appDir, file)}`]),
+    ours.map((name) => [name, `file:${relative(appDir, tarballs.get(name) ?? '')}`]),
   );
   writeFileSync(
     join(appDir, 'package.json'),
@@ -209,7 +252,7 @@ function scratchApp(scenario: Scenario, lines: readonly ReadmeInstallLine[]): st
     })),
   ];
   for (const step of steps) {
-    const result = npm([...NPM_INSTALL, ...step.args], appDir);
+    const result = await npm([...NPM_INSTALL, ...step.args], appDir);
     log.push(`$ npm install ${step.args.join(' ')}\n${result.stdout}${result.stderr}`);
     writeFileSync(join(appDir, 'install.log'), log.join('\n'));
     if (result.status !== 0) {
@@ -313,9 +356,9 @@ for (const scenario of SCENARIOS) {
     expect(lines, `${scenario.readme} lost a line this scenario runs`).toHaveLength(
       scenario.lines.length,
     );
-    const appDir = scratchApp(scenario, lines);
+    const appDir = await scratchApp(scenario, lines);
 
-    const ls = npm(['ls', '--all'], appDir);
+    const ls = await npm(['ls', '--all'], appDir);
     expect(ls.status, `npm ls in ${appDir}:\n${ls.stdout}${ls.stderr}`).toBe(0);
 
     const unmet = unmetEngines(appDir, scenario.engines ?? []);
