@@ -178,7 +178,10 @@ function npm(
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      // Without the npm_config_* that `pnpm test` exports: npm reads them as its own settings.
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')),
+      ),
       NODE_OPTIONS: '',
       // Install scripts run `node` from PATH: the same Node.
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
