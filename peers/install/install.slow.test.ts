@@ -264,7 +264,10 @@ async function scratchApp(
       );
     }
   }
-  writeFileSync(done, new Date().toISOString());
+  writeFileSync(
+    done,
+    `${JSON.stringify({ node: process.versions.node, at: new Date().toISOString() })}\n`,
+  );
   return appDir;
 }
 
