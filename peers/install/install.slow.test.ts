@@ -268,7 +268,33 @@ async function scratchApp(
     done,
     `${JSON.stringify({ node: process.versions.node, at: new Date().toISOString() })}\n`,
   );
+  pruneOlder(scenario.id, appDir);
   return appDir;
+}
+
+/** Removes this scenario's older scratch apps installed on this Node major (stale tarballs). */
+function pruneOlder(id: string, kept: string) {
+  const apps = join(cache, 'apps');
+  for (const name of readdirSync(apps)) {
+    const dir = join(apps, name);
+    if (
+      dir === kept ||
+      !name.startsWith(`${id}-`) ||
+      !/^[0-9a-f]{16}$/.test(name.slice(id.length + 1))
+    ) {
+      continue;
+    }
+    const marker = join(dir, '.installed');
+    let node: unknown;
+    try {
+      node = JSON.parse(readFileSync(marker, 'utf8')).node;
+    } catch {
+      continue; // half-installed, or an older marker: left alone
+    }
+    if (typeof node === 'string' && Number(node.split('.')[0]) === nodeMajor) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 
 /** The newest `>= X.Y` an installed package's `engines.node` asks for that this Node does not meet. */
