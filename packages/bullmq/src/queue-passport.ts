@@ -1,10 +1,9 @@
-import { channel } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, PassportError, type Relay } from '@passport-relay/core';
+import { PassportError, type Relay } from '@passport-relay/core';
+import { assertRelay, decideMessageHop } from '@passport-relay/core/adapter';
 import type { Queue } from 'bullmq';
 import { type QueuePassportOptions, resolveQueueOptions } from './options.js';
 
 const installed = Symbol.for('passport-relay.bullmq.queue');
-const withheld = channel(DIAGNOSTICS_CHANNELS.withheld);
 
 type JobData = Record<string, unknown>;
 type AddBulkJobs = Parameters<Queue['addBulk']>[0];
@@ -38,6 +37,7 @@ export function installQueuePassport(
   queue: Queue,
   options: QueuePassportOptions,
 ): () => void {
+  assertRelay(relay, 'installQueuePassport');
   const policy = resolveQueueOptions(options);
   const target = queue as unknown as Installable;
   const existing = target[installed];
@@ -47,20 +47,18 @@ export function installQueuePassport(
   const originalAddBulk = target.addBulk;
 
   function carry(data: unknown): unknown {
-    if (relay.currentContext() === undefined) return data;
-    if (!allowed) {
-      if (withheld.hasSubscribers) {
-        withheld.publish({ destination: queue.name, reason: 'destination-not-allowed' });
-      }
-      return data;
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    const plain = typeof data === 'object' && data !== null && !Array.isArray(data);
+    const add = decideMessageHop(relay, queue.name, allowed, {
+      has: (name) => plain && Object.hasOwn(data, name),
+    });
+    if (add.length === 0) return data;
+    if (!plain) {
       throw new PassportError(
         'ERR_PASSPORT_OPTIONS',
         `Job data for queue "${queue.name}" must be a plain object to carry the passport.`,
       );
     }
-    return relay.inject({ ...(data as JobData) });
+    return { ...(data as JobData), ...Object.fromEntries(add) };
   }
 
   target.add = function add(this: Queue, name, data, opts) {

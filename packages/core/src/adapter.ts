@@ -15,6 +15,7 @@ export {
   runNodeRequest,
 } from './inbound.js';
 export { installedCount, installOnce } from './install-registry.js';
+export { decideMessageHop, propagateToOption } from './message-hop.js';
 export {
   type CheckOptionsSpec,
   checkOptions,
