@@ -1,5 +1,5 @@
-import { channel } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { assertRelay, decideMessageHop } from '@passport-relay/core/adapter';
 import {
   headers as createHeaders,
   type NatsConnection,
@@ -9,7 +9,6 @@ import {
 import { type NatsPassportOptions, resolveNatsOptions } from './options.js';
 
 const installed = Symbol.for('passport-relay.nats.connection');
-const withheld = channel(DIAGNOSTICS_CHANNELS.withheld);
 
 interface Installable {
   publish: NatsConnection['publish'];
@@ -35,6 +34,7 @@ export function installNatsPassport(
   connection: NatsConnection,
   options: NatsPassportOptions,
 ): () => void {
+  assertRelay(relay, 'installNatsPassport');
   const policy = resolveNatsOptions(options);
   const target = connection as unknown as Installable;
   const existing = target[installed];
@@ -45,18 +45,12 @@ export function installNatsPassport(
     subject: string,
     opts: O | undefined,
   ): O | undefined {
-    if (relay.currentContext() === undefined) return opts;
-    if (!policy.allows(subject)) {
-      if (withheld.hasSubscribers) {
-        withheld.publish({ destination: subject, reason: 'destination-not-allowed' });
-      }
-      return opts;
-    }
-    const wanted = relay.inject({}) as Record<string, string>;
-    const names = Object.keys(wanted);
-    if (names.length === 0) return opts;
+    const add = decideMessageHop(relay, subject, policy.allows(subject), {
+      has: (name) => opts?.headers?.has(name) === true,
+    });
+    if (add.length === 0) return opts;
     const headers = opts?.headers ?? createHeaders();
-    for (const name of names) if (!headers.has(name)) headers.set(name, wanted[name]!);
+    for (const [name, value] of add) headers.set(name, value);
     return { ...opts, headers } as O;
   }
 

@@ -4,8 +4,9 @@ import {
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
   type NamePolicy,
-  PassportError,
+  type PassportError,
 } from '@passport-relay/core';
+import { optionError, propagateToOption } from '@passport-relay/core/adapter';
 
 /**
  * Options of {@link installNatsPassport}.
@@ -43,21 +44,13 @@ export interface NatsConsumeOptions<M> extends MessageConsumePolicyOptions {
  * ```
  */
 export function resolveNatsOptions(options: NatsPassportOptions | undefined): NamePolicy {
-  if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'installNatsPassport needs { propagateTo }: the subjects whose messages may carry the passport, e.g. { propagateTo: ["orders.>"] }.',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'propagateTo') {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `installNatsPassport: unknown option "${key}"; the only option is propagateTo.`,
-      );
-    }
-  }
-  return compileNamePolicy(options.propagateTo, 'installNatsPassport: propagateTo');
+  const where = 'installNatsPassport';
+  const patterns = propagateToOption(
+    where,
+    options,
+    'installNatsPassport(relay, nc, { propagateTo: ["orders.>"] })',
+  );
+  return compileNamePolicy(patterns, `${where}: propagateTo`);
 }
 
 /**
@@ -76,7 +69,7 @@ export function resolveNatsConsumeOptions<M>(
 } {
   const { onRefused, ...policyOptions } = options ?? {};
   if (onRefused !== undefined && typeof onRefused !== 'function') {
-    throw new PassportError('ERR_PASSPORT_OPTIONS', `${where}: onRefused must be a function.`);
+    throw optionError(where, 'onRefused must be a function.');
   }
   return { policy: messageConsumePolicy(policyOptions, where), onRefused };
 }
