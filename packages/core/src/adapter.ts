@@ -14,6 +14,7 @@ export {
   requirement,
   runNodeRequest,
 } from './inbound.js';
+export { type InboundOptions, inboundOptions } from './inbound-options.js';
 export { installedCount, installOnce } from './install-registry.js';
 export { decideMessageHop, propagateToOption } from './message-hop.js';
 export {

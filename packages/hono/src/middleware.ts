@@ -7,11 +7,8 @@ import {
 } from '@passport-relay/core';
 import {
   admit,
-  assertRelay,
-  checkOptions,
-  oneOf,
+  inboundOptions,
   refusalResponse,
-  requirement,
   runNodeRequest,
 } from '@passport-relay/core/adapter';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -83,19 +80,9 @@ export function passportRelay<T extends object = PassportFields>(
   relay: Relay<T>,
   options?: HonoRelayOptions,
 ): MiddlewareHandler<PassportEnv<T>> {
-  assertRelay(relay, WHERE);
-  const checked = checkOptions(WHERE, options, {
-    known: ['required', 'onRefusal'],
-    example: 'passportRelay(relay, { required: true, onRefusal: "throw" })',
+  const { required, onRefusal } = inboundOptions<Context, 'throw'>(WHERE, relay, options, {
+    throw: 'throw the PassportError',
   });
-  const required = requirement<Context>(WHERE, checked.required, false);
-  const onRefusal = oneOf(
-    WHERE,
-    'onRefusal',
-    checked.onRefusal,
-    { respond: 'answer with a problem+json refusal', throw: 'throw the PassportError' },
-    'respond',
-  );
   const names = [relay.header, ...relay.forwardHeaders];
 
   return async function passportRelayMiddleware(c, next) {
