@@ -1,14 +1,11 @@
 import type { Relay } from '@passport-relay/core';
-import { assertRelay, decideMessageHop } from '@passport-relay/core/adapter';
+import { assertRelay, decideMessageHop, installOnce } from '@passport-relay/core/adapter';
 import type { Channel, ConfirmChannel, Options } from 'amqplib';
 import { type ChannelPassportOptions, resolveChannelOptions } from './options.js';
-
-const installed = Symbol.for('passport-relay.amqp.channel');
 
 type Publish = Channel['publish'];
 interface Installable {
   publish: Publish;
-  [installed]?: () => void;
 }
 
 /**
@@ -32,45 +29,41 @@ export function installChannelPassport(
   assertRelay(relay, 'installChannelPassport');
   const policy = resolveChannelOptions(options);
   const target = channel as unknown as Installable;
-  const existing = target[installed];
-  if (existing !== undefined) return existing;
-  const original = target.publish;
+  return installOnce('amqp', target, target, () => {
+    const original = target.publish;
 
-  target.publish = function publish(
-    this: Channel,
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    publishOptions?: Options.Publish,
-    ...rest: unknown[]
-  ) {
-    const destination =
-      exchange === '' ? `queue:${routingKey}` : `exchange:${exchange}/${routingKey}`;
-    const add = decideMessageHop(relay, destination, policy.allows(exchange, routingKey), {
-      has: (name) => publishOptions?.headers?.[name] !== undefined,
-    });
-    const carried =
-      add.length === 0
-        ? publishOptions
-        : {
-            ...publishOptions,
-            headers: { ...publishOptions?.headers, ...Object.fromEntries(add) },
-          };
-    return (original as (...args: unknown[]) => boolean).call(
-      this,
-      exchange,
-      routingKey,
-      content,
-      carried,
-      ...rest,
-    );
-  } as Publish;
+    target.publish = function publish(
+      this: Channel,
+      exchange: string,
+      routingKey: string,
+      content: Buffer,
+      publishOptions?: Options.Publish,
+      ...rest: unknown[]
+    ) {
+      const destination =
+        exchange === '' ? `queue:${routingKey}` : `exchange:${exchange}/${routingKey}`;
+      const add = decideMessageHop(relay, destination, policy.allows(exchange, routingKey), {
+        has: (name) => publishOptions?.headers?.[name] !== undefined,
+      });
+      const carried =
+        add.length === 0
+          ? publishOptions
+          : {
+              ...publishOptions,
+              headers: { ...publishOptions?.headers, ...Object.fromEntries(add) },
+            };
+      return (original as (...args: unknown[]) => boolean).call(
+        this,
+        exchange,
+        routingKey,
+        content,
+        carried,
+        ...rest,
+      );
+    } as Publish;
 
-  const uninstall = () => {
-    if (target[installed] !== uninstall) return;
-    target.publish = original;
-    delete target[installed];
-  };
-  target[installed] = uninstall;
-  return uninstall;
+    return () => {
+      target.publish = original;
+    };
+  });
 }

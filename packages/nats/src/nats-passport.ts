@@ -1,5 +1,5 @@
 import type { Relay } from '@passport-relay/core';
-import { assertRelay, decideMessageHop } from '@passport-relay/core/adapter';
+import { assertRelay, decideMessageHop, installOnce } from '@passport-relay/core/adapter';
 import {
   headers as createHeaders,
   type NatsConnection,
@@ -8,12 +8,9 @@ import {
 } from 'nats';
 import { type NatsPassportOptions, resolveNatsOptions } from './options.js';
 
-const installed = Symbol.for('passport-relay.nats.connection');
-
 interface Installable {
   publish: NatsConnection['publish'];
   request: NatsConnection['request'];
-  [installed]?: () => void;
 }
 
 /**
@@ -37,36 +34,32 @@ export function installNatsPassport(
   assertRelay(relay, 'installNatsPassport');
   const policy = resolveNatsOptions(options);
   const target = connection as unknown as Installable;
-  const existing = target[installed];
-  if (existing !== undefined) return existing;
-  const { publish, request } = target;
+  return installOnce('nats', target, target, () => {
+    const { publish, request } = target;
 
-  function carry<O extends PublishOptions | RequestOptions>(
-    subject: string,
-    opts: O | undefined,
-  ): O | undefined {
-    const add = decideMessageHop(relay, subject, policy.allows(subject), {
-      has: (name) => opts?.headers?.has(name) === true,
-    });
-    if (add.length === 0) return opts;
-    const headers = opts?.headers ?? createHeaders();
-    for (const [name, value] of add) headers.set(name, value);
-    return { ...opts, headers } as O;
-  }
+    function carry<O extends PublishOptions | RequestOptions>(
+      subject: string,
+      opts: O | undefined,
+    ): O | undefined {
+      const add = decideMessageHop(relay, subject, policy.allows(subject), {
+        has: (name) => opts?.headers?.has(name) === true,
+      });
+      if (add.length === 0) return opts;
+      const headers = opts?.headers ?? createHeaders();
+      for (const [name, value] of add) headers.set(name, value);
+      return { ...opts, headers } as O;
+    }
 
-  target.publish = function publishWithPassport(this: NatsConnection, subject, data, opts) {
-    return publish.call(this, subject, data, carry(subject, opts));
-  };
-  target.request = function requestWithPassport(this: NatsConnection, subject, data, opts) {
-    return request.call(this, subject, data, carry(subject, opts));
-  };
+    target.publish = function publishWithPassport(this: NatsConnection, subject, data, opts) {
+      return publish.call(this, subject, data, carry(subject, opts));
+    };
+    target.request = function requestWithPassport(this: NatsConnection, subject, data, opts) {
+      return request.call(this, subject, data, carry(subject, opts));
+    };
 
-  const uninstall = () => {
-    if (target[installed] !== uninstall) return;
-    target.publish = publish;
-    target.request = request;
-    delete target[installed];
-  };
-  target[installed] = uninstall;
-  return uninstall;
+    return () => {
+      target.publish = publish;
+      target.request = request;
+    };
+  });
 }
