@@ -1,11 +1,10 @@
 import {
-  compileNamePolicy,
   type MessageConsumePolicy,
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
   type NamePolicy,
 } from '@passport-relay/core';
-import { propagateToOption } from '@passport-relay/core/adapter';
+import { namePolicyOption } from '@passport-relay/core/adapter';
 
 /**
  * Options of {@link installQueuePassport}.
@@ -42,13 +41,11 @@ export interface PassportProcessorOptions extends MessageConsumePolicyOptions {}
  * ```
  */
 export function resolveQueueOptions(options: QueuePassportOptions | undefined): NamePolicy {
-  const where = 'installQueuePassport';
-  const patterns = propagateToOption(
-    where,
+  return namePolicyOption(
+    'installQueuePassport',
     options,
     'installQueuePassport(relay, queue, { propagateTo: ["emails"] })',
   );
-  return compileNamePolicy(patterns, `${where}: propagateTo`);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { compileNamePolicy, type NamePolicy } from './name-policy.js';
 import { checkOptions, optionError } from './option-checks.js';
 import { decideHop, type HopRequest, type OutboundRelay } from './outbound-decision.js';
 import type { OutboundHeaders } from './relay-context.js';
@@ -65,4 +66,18 @@ export function propagateToOption(
     );
   }
   return propagateTo;
+}
+
+/**
+ * {@link propagateToOption}, compiled with `compileNamePolicy`: what a producer whose destinations
+ * are plain names (queues, NATS subjects) checks once at install.
+ *
+ * @example
+ * ```ts
+ * const policy = namePolicyOption('installQueuePassport', options, 'installQueuePassport(relay, queue, { propagateTo: ["emails"] })');
+ * policy.allows('emails'); // true
+ * ```
+ */
+export function namePolicyOption(where: string, options: unknown, example: string): NamePolicy {
+  return compileNamePolicy(propagateToOption(where, options, example), `${where}: propagateTo`);
 }

@@ -1,12 +1,11 @@
 import {
-  compileNamePolicy,
   type MessageConsumePolicy,
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
   type NamePolicy,
   type PassportError,
 } from '@passport-relay/core';
-import { optionError, propagateToOption } from '@passport-relay/core/adapter';
+import { namePolicyOption, optionError } from '@passport-relay/core/adapter';
 
 /**
  * Options of {@link installNatsPassport}.
@@ -44,13 +43,11 @@ export interface NatsConsumeOptions<M> extends MessageConsumePolicyOptions {
  * ```
  */
 export function resolveNatsOptions(options: NatsPassportOptions | undefined): NamePolicy {
-  const where = 'installNatsPassport';
-  const patterns = propagateToOption(
-    where,
+  return namePolicyOption(
+    'installNatsPassport',
     options,
     'installNatsPassport(relay, nc, { propagateTo: ["orders.>"] })',
   );
-  return compileNamePolicy(patterns, `${where}: propagateTo`);
 }
 
 /**
