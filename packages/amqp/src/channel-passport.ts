@@ -1,15 +1,11 @@
-import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { assertRelay, decideMessageHop, installOnce } from '@passport-relay/core/adapter';
 import type { Channel, ConfirmChannel, Options } from 'amqplib';
 import { type ChannelPassportOptions, resolveChannelOptions } from './options.js';
-
-const installed = Symbol.for('passport-relay.amqp.channel');
-const withheld = diagnosticsChannel(DIAGNOSTICS_CHANNELS.withheld);
 
 type Publish = Channel['publish'];
 interface Installable {
   publish: Publish;
-  [installed]?: () => void;
 }
 
 /**
@@ -30,47 +26,44 @@ export function installChannelPassport(
   channel: Channel | ConfirmChannel,
   options: ChannelPassportOptions,
 ): () => void {
+  assertRelay(relay, 'installChannelPassport');
   const policy = resolveChannelOptions(options);
   const target = channel as unknown as Installable;
-  const existing = target[installed];
-  if (existing !== undefined) return existing;
-  const original = target.publish;
+  return installOnce('amqp', target, target, () => {
+    const original = target.publish;
 
-  target.publish = function publish(
-    this: Channel,
-    exchange: string,
-    routingKey: string,
-    content: Buffer,
-    publishOptions?: Options.Publish,
-    ...rest: unknown[]
-  ) {
-    let carried = publishOptions;
-    if (relay.currentContext() !== undefined) {
-      if (policy.allows(exchange, routingKey)) {
-        carried = { ...publishOptions, headers: relay.inject({ ...publishOptions?.headers }) };
-      } else if (withheld.hasSubscribers) {
-        withheld.publish({
-          destination:
-            exchange === '' ? `queue:${routingKey}` : `exchange:${exchange}/${routingKey}`,
-          reason: 'destination-not-allowed',
-        });
-      }
-    }
-    return (original as (...args: unknown[]) => boolean).call(
-      this,
-      exchange,
-      routingKey,
-      content,
-      carried,
-      ...rest,
-    );
-  } as Publish;
+    target.publish = function publish(
+      this: Channel,
+      exchange: string,
+      routingKey: string,
+      content: Buffer,
+      publishOptions?: Options.Publish,
+      ...rest: unknown[]
+    ) {
+      const destination =
+        exchange === '' ? `queue:${routingKey}` : `exchange:${exchange}/${routingKey}`;
+      const add = decideMessageHop(relay, destination, policy.allows(exchange, routingKey), {
+        has: (name) => publishOptions?.headers?.[name] !== undefined,
+      });
+      const carried =
+        add.length === 0
+          ? publishOptions
+          : {
+              ...publishOptions,
+              headers: { ...publishOptions?.headers, ...Object.fromEntries(add) },
+            };
+      return (original as (...args: unknown[]) => boolean).call(
+        this,
+        exchange,
+        routingKey,
+        content,
+        carried,
+        ...rest,
+      );
+    } as Publish;
 
-  const uninstall = () => {
-    if (target[installed] !== uninstall) return;
-    target.publish = original;
-    delete target[installed];
-  };
-  target[installed] = uninstall;
-  return uninstall;
+    return () => {
+      target.publish = original;
+    };
+  });
 }

@@ -3,8 +3,9 @@ import {
   type MessageConsumePolicy,
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
-  PassportError,
+  type PassportError,
 } from '@passport-relay/core';
+import { optionError, propagateToOption } from '@passport-relay/core/adapter';
 import type { ConsumeMessage, Options } from 'amqplib';
 
 /**
@@ -67,26 +68,17 @@ const PATTERN = /^(exchange|queue):([^/]+)(?:\/(.+))?$/;
  */
 export function resolveChannelOptions(options: ChannelPassportOptions | undefined): ExchangePolicy {
   const where = 'installChannelPassport';
-  if (typeof options !== 'object' || options === null || !Array.isArray(options.propagateTo)) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      `${where} needs { propagateTo }: where messages may carry the passport, e.g. ["exchange:orders", "queue:emails"].`,
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'propagateTo') {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `${where}: unknown option "${key}"; the only option is propagateTo.`,
-      );
-    }
-  }
-  const rules = options.propagateTo.map((pattern) => {
+  const propagateTo = propagateToOption(
+    where,
+    options,
+    'installChannelPassport(relay, channel, { propagateTo: ["exchange:orders", "queue:emails"] })',
+  );
+  const rules = propagateTo.map((pattern) => {
     const match = typeof pattern === 'string' ? PATTERN.exec(pattern) : null;
     if (match === null || (match[1] === 'queue' && match[3] !== undefined)) {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `${where}: "${String(pattern)}" is not "exchange:NAME", "exchange:NAME/ROUTING.KEY.PATTERN" or "queue:NAME".`,
+      throw optionError(
+        where,
+        `"${String(pattern)}" is not "exchange:NAME", "exchange:NAME/ROUTING.KEY.PATTERN" or "queue:NAME".`,
       );
     }
     const [, kind, name, keys] = match;
@@ -124,16 +116,13 @@ export function resolveConsumeOptions(options: ConsumeWithPassportOptions | unde
 } {
   const { consume = {}, onRefused, ...policyOptions } = options ?? {};
   if ((consume as Options.Consume).noAck === true) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'consumeWithPassport: consume.noAck cannot be true; a refused message must be rejected, not lost.',
+    throw optionError(
+      'consumeWithPassport',
+      'consume.noAck cannot be true; a refused message must be rejected, not lost.',
     );
   }
   if (onRefused !== undefined && typeof onRefused !== 'function') {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'consumeWithPassport: onRefused must be a function.',
-    );
+    throw optionError('consumeWithPassport', 'onRefused must be a function.');
   }
   return {
     policy: messageConsumePolicy(policyOptions, 'consumeWithPassport'),

@@ -1,11 +1,10 @@
 import {
-  compileNamePolicy,
   type MessageConsumePolicy,
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
   type NamePolicy,
-  PassportError,
 } from '@passport-relay/core';
+import { namePolicyOption } from '@passport-relay/core/adapter';
 
 /**
  * Options of {@link installQueuePassport}.
@@ -42,21 +41,11 @@ export interface PassportProcessorOptions extends MessageConsumePolicyOptions {}
  * ```
  */
 export function resolveQueueOptions(options: QueuePassportOptions | undefined): NamePolicy {
-  if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'installQueuePassport needs { propagateTo }: the queue names whose jobs may carry the passport, e.g. { propagateTo: ["emails"] }.',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'propagateTo') {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `installQueuePassport: unknown option "${key}"; the only option is propagateTo.`,
-      );
-    }
-  }
-  return compileNamePolicy(options.propagateTo, 'installQueuePassport: propagateTo');
+  return namePolicyOption(
+    'installQueuePassport',
+    options,
+    'installQueuePassport(relay, queue, { propagateTo: ["emails"] })',
+  );
 }
 
 /**

@@ -1,10 +1,7 @@
-import { channel } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, PassportError, type Relay } from '@passport-relay/core';
+import { PassportError, type Relay } from '@passport-relay/core';
+import { assertRelay, decideMessageHop, installOnce } from '@passport-relay/core/adapter';
 import type { Queue } from 'bullmq';
 import { type QueuePassportOptions, resolveQueueOptions } from './options.js';
-
-const installed = Symbol.for('passport-relay.bullmq.queue');
-const withheld = channel(DIAGNOSTICS_CHANNELS.withheld);
 
 type JobData = Record<string, unknown>;
 type AddBulkJobs = Parameters<Queue['addBulk']>[0];
@@ -13,7 +10,6 @@ interface Installable {
   readonly name: string;
   add: Queue['add'];
   addBulk: Queue['addBulk'];
-  [installed]?: () => void;
 }
 
 /**
@@ -22,8 +18,8 @@ interface Installable {
  * (`job.data.passport` by default), when `propagateTo` lists the queue. A key the caller set in
  * the data wins. Job data must be a plain object to carry it.
  *
- * Returns the uninstall. Installing twice on one queue is harmless (the second call returns the
- * first uninstall).
+ * Returns the uninstall. Installing twice on one queue is harmless: one hook, counted by core's
+ * `installOnce`, removed when the last uninstall is called.
  *
  * @example
  * ```ts
@@ -38,47 +34,42 @@ export function installQueuePassport(
   queue: Queue,
   options: QueuePassportOptions,
 ): () => void {
+  assertRelay(relay, 'installQueuePassport');
   const policy = resolveQueueOptions(options);
   const target = queue as unknown as Installable;
-  const existing = target[installed];
-  if (existing !== undefined) return existing;
-  const allowed = policy.allows(queue.name);
-  const originalAdd = target.add;
-  const originalAddBulk = target.addBulk;
+  return installOnce('bullmq', target, target, () => {
+    const allowed = policy.allows(queue.name);
+    const originalAdd = target.add;
+    const originalAddBulk = target.addBulk;
 
-  function carry(data: unknown): unknown {
-    if (relay.currentContext() === undefined) return data;
-    if (!allowed) {
-      if (withheld.hasSubscribers) {
-        withheld.publish({ destination: queue.name, reason: 'destination-not-allowed' });
+    function carry(data: unknown): unknown {
+      const plain = typeof data === 'object' && data !== null && !Array.isArray(data);
+      const add = decideMessageHop(relay, queue.name, allowed, {
+        has: (name) => plain && Object.hasOwn(data, name),
+      });
+      if (add.length === 0) return data;
+      if (!plain) {
+        throw new PassportError(
+          'ERR_PASSPORT_OPTIONS',
+          `Job data for queue "${queue.name}" must be a plain object to carry the passport.`,
+        );
       }
-      return data;
+      return { ...(data as JobData), ...Object.fromEntries(add) };
     }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `Job data for queue "${queue.name}" must be a plain object to carry the passport.`,
+
+    target.add = function add(this: Queue, name, data, opts) {
+      return originalAdd.call(this, name, carry(data), opts);
+    } as Queue['add'];
+    target.addBulk = function addBulk(this: Queue, jobs: AddBulkJobs) {
+      return originalAddBulk.call(
+        this,
+        jobs.map((job) => ({ ...job, data: carry(job.data) })),
       );
-    }
-    return relay.inject({ ...(data as JobData) });
-  }
+    } as Queue['addBulk'];
 
-  target.add = function add(this: Queue, name, data, opts) {
-    return originalAdd.call(this, name, carry(data), opts);
-  } as Queue['add'];
-  target.addBulk = function addBulk(this: Queue, jobs: AddBulkJobs) {
-    return originalAddBulk.call(
-      this,
-      jobs.map((job) => ({ ...job, data: carry(job.data) })),
-    );
-  } as Queue['addBulk'];
-
-  const uninstall = () => {
-    if (target[installed] !== uninstall) return;
-    target.add = originalAdd;
-    target.addBulk = originalAddBulk;
-    delete target[installed];
-  };
-  target[installed] = uninstall;
-  return uninstall;
+    return () => {
+      target.add = originalAdd;
+      target.addBulk = originalAddBulk;
+    };
+  });
 }

@@ -8,6 +8,7 @@ import {
   type RelayContext,
   refusalResponse,
 } from '@passport-relay/core';
+import { assertRelay, optionError } from '@passport-relay/core/adapter';
 import { CloudEvent, type CloudEventV1, HTTP, type Message } from 'cloudevents';
 import { passportFromEvent } from './passport-from-event.js';
 
@@ -66,9 +67,10 @@ export function cloudEventSink(
   handler: CloudEventHandler,
   options?: CloudEventSinkOptions,
 ): (message: Message) => Promise<SinkResponse> {
+  assertRelay(relay, 'cloudEventSink');
   const policy = messageConsumePolicy(options ?? {}, 'cloudEventSink');
   if (typeof handler !== 'function') {
-    throw new TypeError('cloudEventSink needs the handler function.');
+    throw optionError('cloudEventSink', 'needs the handler function (event) => reply.');
   }
   return async function receive(message) {
     let event: CloudEventV1<unknown>;

@@ -1,5 +1,5 @@
-import { channel } from 'node:diagnostics_channel';
-import { type Destination, DIAGNOSTICS_CHANNELS, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { type Destination, decideHop } from '@passport-relay/core/adapter';
 import type { CloudEvent } from 'cloudevents';
 
 /**
@@ -11,8 +11,6 @@ import type { CloudEvent } from 'cloudevents';
  * ```
  */
 export const PASSPORT_EXTENSION = 'passport';
-
-const withheld = channel(DIAGNOSTICS_CHANNELS.withheld);
 
 /**
  * The event with the current passport as its `passport` extension attribute, when the relay's
@@ -33,19 +31,11 @@ export function withPassport<T>(
   event: CloudEvent<T>,
   sink: Destination,
 ): CloudEvent<T> {
-  if (event[PASSPORT_EXTENSION] !== undefined) return event;
-  const context = relay.currentContext();
-  if (context === undefined || context.passport === undefined) return event;
-  if (!relay.allows(sink)) {
-    if (withheld.hasSubscribers) {
-      withheld.publish({
-        destination: typeof sink === 'string' ? sink : sink.hostname,
-        reason: 'destination-not-allowed',
-      });
-    }
-    return event;
-  }
-  const token = relay.inject({} as Record<string, string>)[relay.header];
+  // Only the passport travels in the event; forwarded headers stay with the HTTP request.
+  const { add } = decideHop(relay, sink, {
+    has: (name) => name !== relay.header || event[PASSPORT_EXTENSION] !== undefined,
+  });
+  const token = add.find(([name]) => name === relay.header)?.[1];
   if (token === undefined) return event;
   return event.cloneWith({ [PASSPORT_EXTENSION]: token }) as CloudEvent<T>;
 }

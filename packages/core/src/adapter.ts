@@ -14,7 +14,9 @@ export {
   requirement,
   runNodeRequest,
 } from './inbound.js';
+export { type InboundOptions, inboundOptions } from './inbound-options.js';
 export { installedCount, installOnce } from './install-registry.js';
+export { decideMessageHop, namePolicyOption, propagateToOption } from './message-hop.js';
 export {
   type CheckOptionsSpec,
   checkOptions,

@@ -7,7 +7,9 @@ import { channel } from 'node:diagnostics_channel';
  * - `accepted`: `{ passport }` after an inbound passport is verified
  * - `refused`: `{ error }` when an inbound value is refused
  * - `injected`: `{ destination, headers }` (header names) when an outbound request gets headers
- * - `withheld`: `{ destination, reason }` when headers were not sent, e.g. `'destination-not-allowed'`
+ * - `withheld`: `{ destination, reason }` when the relay's headers were not added to an outbound
+ *   request: `'destination-not-allowed'` (off the list), or `'caller-set'` (the caller's own
+ *   headers were already there and win)
  * - `keys`: `{ url, kids }` when a remote JWKS brings a new key set; `{ url, kids, error }` when a
  *   fetch failed (the `kids` still trusted are the last good ones)
  * - `failed`: `{ error }` when a request was answered with a server-side error (misconfiguration,

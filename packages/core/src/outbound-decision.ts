@@ -75,7 +75,9 @@ function describe(destination: Destination): string {
  * allowed destination, the relay's headers that the request does not already carry (the caller's
  * header wins, and is never sent twice); for a destination off the list, nothing, and on a
  * redirect hop the relay's header names to strip. Diagnostics are published after the decision:
- * `injected` names only the headers actually added, `withheld` says a destination was refused.
+ * `injected` names only the headers actually added; `withheld` says a destination was refused
+ * (`'destination-not-allowed'`) or got nothing added because the request already carried every
+ * header (`'caller-set'`).
  * Never throws: a destination the policy cannot read is withheld from.
  *
  * @example
@@ -109,7 +111,14 @@ export function decideHop(
   }
   if (headers === undefined || headers.length === 0) return NOTHING;
   const add = headers.filter(([name]) => !request.has(name));
-  if (add.length === 0) return NOTHING;
+  if (add.length === 0) {
+    // Still a decision: the caller's own headers go as they are, and observers (the doctor)
+    // must see that this hop was decided, not missed.
+    if (channels.withheld.hasSubscribers) {
+      channels.withheld.publish({ destination: describe(destination), reason: 'caller-set' });
+    }
+    return NOTHING;
+  }
   if (channels.injected.hasSubscribers) {
     channels.injected.publish({
       destination: describe(destination),

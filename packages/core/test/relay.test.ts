@@ -334,13 +334,17 @@ describe('diagnostics channels', () => {
     ]);
   });
 
-  it('publishes no injected event when the caller set every header', () => {
+  it('publishes withheld (caller-set), not injected, when the caller set every header', () => {
     for (const [name, listener] of listeners) subscribe(name, listener);
     const context = relay.extract({ passport: mint('user-1') });
     relay.runWith(context, () =>
       relay.propagate('http://orders', { passport: 'callers-own' }, recordAccess),
     );
     expect(events.filter(([kind]) => kind === 'injected')).toEqual([]);
+    // Still a decision, so observers such as the doctor count the hop as decided.
+    expect(events.filter(([kind]) => kind === 'withheld')).toEqual([
+      ['withheld', { destination: 'http://orders', reason: 'caller-set' }],
+    ]);
   });
 });
 

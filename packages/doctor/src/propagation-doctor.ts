@@ -1,5 +1,6 @@
 import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, PassportError, type Relay } from '@passport-relay/core';
+import { DIAGNOSTICS_CHANNELS, type Relay } from '@passport-relay/core';
+import { assertRelay, checkOptions, numberOption, optionError } from '@passport-relay/core/adapter';
 import { describeHttpRequest, describeUndiciRequest } from './internal/request-description.js';
 import type { PropagationDoctorOptions } from './options.js';
 import { UNDECIDED_CHANNEL, type UndecidedRequest } from './undecided-request.js';
@@ -192,25 +193,21 @@ function resolveOptions(
   relay: Relay<object>,
   options: PropagationDoctorOptions,
 ): { warn: NonNullable<PropagationDoctorOptions['warn']>; keep: number } {
-  const bad = (message: string) =>
-    new PassportError('ERR_PASSPORT_OPTIONS', `installPropagationDoctor: ${message}`);
-  if (typeof (relay as Partial<Relay<object>> | undefined)?.current !== 'function') {
-    throw bad('the first argument must be the relay from createRelay({ codec, ... }).');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw bad('options must be an object such as { warn: true }.');
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'warn' && key !== 'keep') {
-      throw bad(`unknown option "${key}"; known options are warn, keep.`);
-    }
-  }
-  const { warn = false, keep = 100 } = options;
+  const where = 'installPropagationDoctor';
+  assertRelay(relay, where);
+  const checked = checkOptions(where, options, {
+    known: ['warn', 'keep'],
+    example: 'installPropagationDoctor(relay, { warn: true })',
+  });
+  const warn = checked.warn ?? false;
   if (typeof warn !== 'boolean' && typeof warn !== 'function') {
-    throw bad('"warn" must be true, false or a function (finding) => void.');
+    throw optionError(where, '"warn" must be true, false or a function (finding) => void.');
   }
-  if (!Number.isInteger(keep) || keep < 0 || keep > 100_000) {
-    throw bad('"keep" must be a whole number from 0 to 100000.');
-  }
-  return { warn, keep };
+  const keep = numberOption(where, 'keep', checked.keep, {
+    min: 0,
+    max: 100_000,
+    fallback: 100,
+    integer: true,
+  });
+  return { warn: warn as NonNullable<PropagationDoctorOptions['warn']>, keep };
 }

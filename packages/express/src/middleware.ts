@@ -1,14 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPassportError, type PassportFields, type Relay } from '@passport-relay/core';
-import {
-  admit,
-  assertRelay,
-  checkOptions,
-  oneOf,
-  requirement,
-  runNodeRequest,
-  writeRefusal,
-} from '@passport-relay/core/adapter';
+import { admit, inboundOptions, runNodeRequest, writeRefusal } from '@passport-relay/core/adapter';
 import type { ExpressRelayOptions } from './options.js';
 
 const WHERE = 'passportRelay (express)';
@@ -52,19 +44,9 @@ export function passportRelay<
   T extends object = PassportFields,
   Req extends IncomingMessage = IncomingMessage,
 >(relay: Relay<T>, options?: ExpressRelayOptions<Req>): PassportRelayMiddleware<Req> {
-  assertRelay(relay, WHERE);
-  const checked = checkOptions(WHERE, options, {
-    known: ['required', 'onRefusal'],
-    example: 'passportRelay(relay, { required: true, onRefusal: "next" })',
+  const { required, onRefusal } = inboundOptions<Req, 'next'>(WHERE, relay, options, {
+    next: 'call next(error)',
   });
-  const required = requirement<Req>(WHERE, checked.required, false);
-  const onRefusal = oneOf(
-    WHERE,
-    'onRefusal',
-    checked.onRefusal,
-    { respond: 'answer with a problem+json refusal', next: 'call next(error)' },
-    'respond',
-  );
 
   return function passportRelayMiddleware(req, res, next) {
     const outcome = admit(relay, req.headers, required(req));

@@ -1,6 +1,13 @@
 import { InterceptingCall, type Interceptor, RequesterBuilder } from '@grpc/grpc-js';
 import type { PassportFields, Relay } from '@passport-relay/core';
-import { resolveClientOptions } from './internal/resolve-options.js';
+import {
+  assertRelay,
+  checkOptions,
+  decideHop,
+  type OutboundRelay,
+  optionError,
+} from '@passport-relay/core/adapter';
+import { channelTargetHosts } from './channel-target.js';
 import type { GrpcClientOptions } from './options.js';
 
 /**
@@ -29,22 +36,36 @@ export function passportClientInterceptor<T extends object = PassportFields>(
   relay: Relay<T>,
   options: GrpcClientOptions,
 ): Interceptor {
-  const { hosts } = resolveClientOptions(relay, options);
-  const [first, ...others] = hosts;
+  const where = 'passportClientInterceptor';
+  assertRelay(relay, where);
+  const { target } = checkOptions(where, options, {
+    known: ['target'],
+    example: 'passportClientInterceptor(relay, { target: "dns:///orders:50051" })',
+    required: true,
+  });
+  if (typeof target !== 'string') {
+    throw optionError(
+      where,
+      'give the channel target the client connects to: passportClientInterceptor(relay, { target: "dns:///orders:50051" }).',
+    );
+  }
+  const [first, ...others] = channelTargetHosts(target);
 
   return function passportRelayClientInterceptor(callOptions, nextCall) {
-    // One decision per call, in the caller's context: the first host decides and publishes; any
-    // other address of an `ipv4:` list must be allowed too.
-    const decided = relay.outboundHeaders(first!);
-    const headers =
-      decided !== undefined && others.every((host) => relay.allows(host)) ? decided : undefined;
+    // Read in the caller's context, when the call is made; decided when the metadata is known, so
+    // metadata the caller set wins. An `ipv4:` list reaches any of its addresses: the target is
+    // allowed only when every one of them is.
+    const context = relay.currentContext();
+    const hop: OutboundRelay = {
+      header: relay.header,
+      forwardHeaders: relay.forwardHeaders,
+      currentContext: () => context,
+      allows: (host) => relay.allows(host) && others.every((other) => relay.allows(other)),
+    };
     const requester = new RequesterBuilder()
       .withStart((metadata, listener, next) => {
-        if (headers !== undefined) {
-          for (const [name, value] of headers) {
-            if (metadata.get(name).length === 0) metadata.set(name, value);
-          }
-        }
+        const { add } = decideHop(hop, first!, { has: (name) => metadata.get(name).length > 0 });
+        for (const [name, value] of add) metadata.set(name, value);
         next(metadata, listener);
       })
       .build();

@@ -14,7 +14,7 @@ import {
   type Relay,
   type RelayContext,
 } from '@passport-relay/core';
-import { resolveServerOptions } from './internal/resolve-options.js';
+import { assertRelay, checkOptions, requirement } from '@passport-relay/core/adapter';
 import type { GrpcServerOptions } from './options.js';
 import { grpcRefusal, PASSPORT_ERROR_METADATA_KEY } from './refusal-status.js';
 
@@ -50,7 +50,13 @@ export function passportServerInterceptor<T extends object = PassportFields>(
   relay: Relay<T>,
   options?: GrpcServerOptions,
 ): ServerInterceptor {
-  const { required } = resolveServerOptions(relay, options);
+  const where = 'passportServerInterceptor';
+  assertRelay(relay, where);
+  const checked = checkOptions(where, options, {
+    known: ['required'],
+    example: 'passportServerInterceptor(relay, { required: true })',
+  });
+  const required = requirement<string>(where, checked.required, false);
   const names = [relay.header, ...relay.forwardHeaders];
 
   return function passportRelayServerInterceptor(methodDescriptor, call) {

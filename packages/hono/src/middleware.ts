@@ -4,11 +4,30 @@ import {
   type Passport,
   type PassportFields,
   type Relay,
-  refusalResponse,
 } from '@passport-relay/core';
-import type { MiddlewareHandler } from 'hono';
-import { resolveOptions } from './internal/resolve-options.js';
+import {
+  admit,
+  inboundOptions,
+  refusalResponse,
+  runNodeRequest,
+} from '@passport-relay/core/adapter';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { HonoRelayOptions } from './options.js';
+
+const WHERE = 'passportRelay (hono)';
+
+/** A Node event emitter, as `@hono/node-server` hands the raw request and response in `c.env`. */
+interface NodeEmitter {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+}
+
+function nodeEmitter(value: unknown): NodeEmitter | undefined {
+  return typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<NodeEmitter>).emit === 'function'
+    ? (value as NodeEmitter)
+    : undefined;
+}
 
 /**
  * The variables the middleware sets: `c.get('passport')` is the verified passport, or `undefined`
@@ -61,7 +80,9 @@ export function passportRelay<T extends object = PassportFields>(
   relay: Relay<T>,
   options?: HonoRelayOptions,
 ): MiddlewareHandler<PassportEnv<T>> {
-  const { required, onRefusal } = resolveOptions(relay, options);
+  const { required, onRefusal } = inboundOptions<Context, 'throw'>(WHERE, relay, options, {
+    throw: 'throw the PassportError',
+  });
   const names = [relay.header, ...relay.forwardHeaders];
 
   return async function passportRelayMiddleware(c, next) {
@@ -71,15 +92,18 @@ export function passportRelay<T extends object = PassportFields>(
       const value = c.req.raw.headers.get(name);
       if (value !== null) carrier[name] = value;
     }
-    let context: ReturnType<Relay<T>['extract']>;
-    try {
-      context = relay.extract(carrier as HeaderCarrier, { required: required(c) });
-    } catch (error) {
-      if (!isPassportError(error) || onRefusal === 'throw') throw error;
-      const refusal = refusalResponse(error);
+    const outcome = admit(relay, carrier as HeaderCarrier, required(c));
+    if (isPassportError(outcome)) {
+      if (onRefusal === 'throw') throw outcome;
+      const refusal = refusalResponse(outcome);
       return new Response(refusal.body, { status: refusal.status, headers: refusal.headers });
     }
-    c.set('passport', context.passport);
-    await relay.runWith(context, next);
+    c.set('passport', outcome.passport);
+    // On @hono/node-server the raw Node request and response are in `c.env`: bind their events
+    // too, so a handler that reads the body by hand (or logs on 'finish') still sees the caller.
+    const env = c.env as { incoming?: unknown; outgoing?: unknown } | undefined;
+    const incoming = nodeEmitter(env?.incoming);
+    if (incoming === undefined) return relay.runWith(outcome, next);
+    return runNodeRequest(relay, outcome, incoming, nodeEmitter(env?.outgoing), next);
   };
 }

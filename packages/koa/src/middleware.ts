@@ -3,11 +3,17 @@ import {
   type Passport,
   type PassportFields,
   type Relay,
-  refusalResponse,
 } from '@passport-relay/core';
-import type { Middleware } from 'koa';
-import { resolveOptions } from './internal/resolve-options.js';
+import {
+  admit,
+  inboundOptions,
+  refusalResponse,
+  runNodeRequest,
+} from '@passport-relay/core/adapter';
+import type { Context, Middleware } from 'koa';
 import type { KoaRelayOptions } from './options.js';
+
+const WHERE = 'passportRelay (koa)';
 
 /**
  * What the middleware puts on `ctx.state`: the verified passport, or `undefined` for an anonymous
@@ -52,27 +58,22 @@ export function passportRelay<T extends object = PassportFields>(
   relay: Relay<T>,
   options?: KoaRelayOptions,
 ): Middleware<PassportState<T>> {
-  const { required, onRefusal } = resolveOptions(relay, options);
+  const { required, onRefusal } = inboundOptions<Context, 'throw'>(WHERE, relay, options, {
+    throw: 'throw the PassportError',
+  });
 
   return function passportRelayMiddleware(ctx, next) {
-    let context: ReturnType<Relay<T>['extract']>;
-    try {
-      context = relay.extract(ctx.req.headers, { required: required(ctx) });
-    } catch (error) {
-      if (!isPassportError(error) || onRefusal === 'throw') throw error;
-      const refusal = refusalResponse(error);
+    const outcome = admit(relay, ctx.req.headers, required(ctx));
+    if (isPassportError(outcome)) {
+      if (onRefusal === 'throw') throw outcome;
+      // Koa writes the response itself: hand it core's refusal, never a hand-made one.
+      const refusal = refusalResponse(outcome);
       ctx.status = refusal.status;
       ctx.set(refusal.headers);
       ctx.body = refusal.body;
       return Promise.resolve();
     }
-    ctx.state.passport = context.passport;
-    return relay.runWith(context, () => {
-      // Stream events fire in the HTTP parser's async scope: bind them so a body read with
-      // ctx.req.on('data') or a ctx.res.on('finish') access log still sees the caller.
-      ctx.req.emit = relay.bind(ctx.req.emit);
-      ctx.res.emit = relay.bind(ctx.res.emit);
-      return next();
-    });
+    ctx.state.passport = outcome.passport;
+    return runNodeRequest(relay, outcome, ctx.req, ctx.res, next);
   };
 }

@@ -1,5 +1,5 @@
-import { channel } from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { assertRelay, decideMessageHop, installOnce } from '@passport-relay/core/adapter';
 import {
   headers as createHeaders,
   type NatsConnection,
@@ -8,13 +8,9 @@ import {
 } from 'nats';
 import { type NatsPassportOptions, resolveNatsOptions } from './options.js';
 
-const installed = Symbol.for('passport-relay.nats.connection');
-const withheld = channel(DIAGNOSTICS_CHANNELS.withheld);
-
 interface Installable {
   publish: NatsConnection['publish'];
   request: NatsConnection['request'];
-  [installed]?: () => void;
 }
 
 /**
@@ -35,44 +31,35 @@ export function installNatsPassport(
   connection: NatsConnection,
   options: NatsPassportOptions,
 ): () => void {
+  assertRelay(relay, 'installNatsPassport');
   const policy = resolveNatsOptions(options);
   const target = connection as unknown as Installable;
-  const existing = target[installed];
-  if (existing !== undefined) return existing;
-  const { publish, request } = target;
+  return installOnce('nats', target, target, () => {
+    const { publish, request } = target;
 
-  function carry<O extends PublishOptions | RequestOptions>(
-    subject: string,
-    opts: O | undefined,
-  ): O | undefined {
-    if (relay.currentContext() === undefined) return opts;
-    if (!policy.allows(subject)) {
-      if (withheld.hasSubscribers) {
-        withheld.publish({ destination: subject, reason: 'destination-not-allowed' });
-      }
-      return opts;
+    function carry<O extends PublishOptions | RequestOptions>(
+      subject: string,
+      opts: O | undefined,
+    ): O | undefined {
+      const add = decideMessageHop(relay, subject, policy.allows(subject), {
+        has: (name) => opts?.headers?.has(name) === true,
+      });
+      if (add.length === 0) return opts;
+      const headers = opts?.headers ?? createHeaders();
+      for (const [name, value] of add) headers.set(name, value);
+      return { ...opts, headers } as O;
     }
-    const wanted = relay.inject({}) as Record<string, string>;
-    const names = Object.keys(wanted);
-    if (names.length === 0) return opts;
-    const headers = opts?.headers ?? createHeaders();
-    for (const name of names) if (!headers.has(name)) headers.set(name, wanted[name]!);
-    return { ...opts, headers } as O;
-  }
 
-  target.publish = function publishWithPassport(this: NatsConnection, subject, data, opts) {
-    return publish.call(this, subject, data, carry(subject, opts));
-  };
-  target.request = function requestWithPassport(this: NatsConnection, subject, data, opts) {
-    return request.call(this, subject, data, carry(subject, opts));
-  };
+    target.publish = function publishWithPassport(this: NatsConnection, subject, data, opts) {
+      return publish.call(this, subject, data, carry(subject, opts));
+    };
+    target.request = function requestWithPassport(this: NatsConnection, subject, data, opts) {
+      return request.call(this, subject, data, carry(subject, opts));
+    };
 
-  const uninstall = () => {
-    if (target[installed] !== uninstall) return;
-    target.publish = publish;
-    target.request = request;
-    delete target[installed];
-  };
-  target[installed] = uninstall;
-  return uninstall;
+    return () => {
+      target.publish = publish;
+      target.request = request;
+    };
+  });
 }

@@ -1,11 +1,11 @@
 import {
-  compileNamePolicy,
   type MessageConsumePolicy,
   type MessageConsumePolicyOptions,
   messageConsumePolicy,
   type NamePolicy,
-  PassportError,
+  type PassportError,
 } from '@passport-relay/core';
+import { namePolicyOption, optionError } from '@passport-relay/core/adapter';
 
 /**
  * Options of {@link installNatsPassport}.
@@ -43,21 +43,11 @@ export interface NatsConsumeOptions<M> extends MessageConsumePolicyOptions {
  * ```
  */
 export function resolveNatsOptions(options: NatsPassportOptions | undefined): NamePolicy {
-  if (typeof options !== 'object' || options === null || options.propagateTo === undefined) {
-    throw new PassportError(
-      'ERR_PASSPORT_OPTIONS',
-      'installNatsPassport needs { propagateTo }: the subjects whose messages may carry the passport, e.g. { propagateTo: ["orders.>"] }.',
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'propagateTo') {
-      throw new PassportError(
-        'ERR_PASSPORT_OPTIONS',
-        `installNatsPassport: unknown option "${key}"; the only option is propagateTo.`,
-      );
-    }
-  }
-  return compileNamePolicy(options.propagateTo, 'installNatsPassport: propagateTo');
+  return namePolicyOption(
+    'installNatsPassport',
+    options,
+    'installNatsPassport(relay, nc, { propagateTo: ["orders.>"] })',
+  );
 }
 
 /**
@@ -76,7 +66,7 @@ export function resolveNatsConsumeOptions<M>(
 } {
   const { onRefused, ...policyOptions } = options ?? {};
   if (onRefused !== undefined && typeof onRefused !== 'function') {
-    throw new PassportError('ERR_PASSPORT_OPTIONS', `${where}: onRefused must be a function.`);
+    throw optionError(where, 'onRefused must be a function.');
   }
   return { policy: messageConsumePolicy(policyOptions, where), onRefused };
 }

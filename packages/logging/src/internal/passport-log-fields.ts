@@ -1,12 +1,8 @@
-import { PassportError, type Relay } from '@passport-relay/core';
+import type { Relay } from '@passport-relay/core';
+import { assertRelay, checkOptions, optionError } from '@passport-relay/core/adapter';
 import type { PassportLogOptions } from '../options.js';
 
-const KNOWN_OPTIONS = ['fields', 'key'];
 const NOTHING: Readonly<Record<string, unknown>> = Object.freeze({});
-
-function badOption(where: string, message: string): PassportError {
-  return new PassportError('ERR_PASSPORT_OPTIONS', `${where}: ${message}`);
-}
 
 /**
  * Validate the relay and options once, and return what a log line gets: the chosen fields of the
@@ -18,33 +14,24 @@ export function passportLogFields(
   relay: Relay<object>,
   options: PassportLogOptions | undefined,
 ): () => Readonly<Record<string, unknown>> {
-  if (typeof (relay as Partial<Relay<object>> | undefined)?.current !== 'function') {
-    throw badOption(
-      where,
-      'the first argument must be the relay from createRelay({ codec, ... }).',
-    );
-  }
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw badOption(where, 'options must be an object such as { fields: ["sub", "tenant"] }.');
-  }
-  for (const name of Object.keys(options ?? {})) {
-    if (!KNOWN_OPTIONS.includes(name)) {
-      throw badOption(where, `unknown option "${name}"; known options are fields, key.`);
-    }
-  }
-  const { fields = ['sub'], key = 'passport' } = options ?? {};
+  assertRelay(relay, where);
+  const checked = checkOptions(where, options, {
+    known: ['fields', 'key'],
+    example: '{ fields: ["sub", "tenant"] }',
+  });
+  const { fields = ['sub'], key = 'passport' } = checked as PassportLogOptions;
   if (
     !Array.isArray(fields) ||
     fields.length === 0 ||
     fields.some((field) => typeof field !== 'string' || field === '')
   ) {
-    throw badOption(
+    throw optionError(
       where,
       '"fields" must be a non-empty list of passport field names, e.g. ["sub"].',
     );
   }
   if (key !== false && (typeof key !== 'string' || key === '')) {
-    throw badOption(where, '"key" must be a property name such as "passport", or false.');
+    throw optionError(where, '"key" must be a property name such as "passport", or false.');
   }
   const names = [...new Set(fields)];
 
