@@ -28,6 +28,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRelay, signedCodec } from '@passport-relay/core';
+import {
+  type BrokerServer,
+  startNatsServer,
+  startRabbitMqServer,
+  startRedisServer,
+} from '@passport-relay/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allReadmeInstallLines, type ReadmeInstallLine } from './readme-lines.js';
@@ -324,6 +330,28 @@ afterAll(() => {
 });
 
 /** Starts the app on the Node under test and resolves with its port once it listens. */
+/** The environment variable through which each broker's URL reaches an app. */
+const BROKER_ENV = { redis: 'REDIS_URL', rabbitmq: 'AMQP_URL', nats: 'NATS_URL' } as const;
+const brokerUrls = new Map<keyof typeof BROKER_ENV, string>();
+const brokers: BrokerServer[] = [];
+const BROKER_STARTERS = {
+  redis: startRedisServer,
+  rabbitmq: startRabbitMqServer,
+  nats: startNatsServer,
+} as const;
+
+beforeAll(async () => {
+  const kinds = new Set(SCENARIOS.flatMap((scenario) => scenario.brokers ?? []));
+  for (const kind of kinds) {
+    const broker = await BROKER_STARTERS[kind]();
+    brokers.push(broker);
+    brokerUrls.set(kind, broker.url);
+  }
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(brokers.map((broker) => broker.close()));
+});
+
 function startApp(
   scenario: Scenario,
   appDir: string,
@@ -331,9 +359,12 @@ function startApp(
   for (const file of ['common.mjs', scenario.app, ...(scenario.extraFiles ?? [])]) {
     copyFileSync(join(appsSource, file), join(appDir, file));
   }
+  const brokerEnv = Object.fromEntries(
+    (scenario.brokers ?? []).map((kind) => [BROKER_ENV[kind], brokerUrls.get(kind)]),
+  );
   const child = spawn(process.execPath, [...(scenario.nodeArgs ?? []), scenario.app], {
     cwd: appDir,
-    env: { ...process.env, ...appEnv },
+    env: { ...process.env, ...appEnv, ...brokerEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

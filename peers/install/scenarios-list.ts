@@ -184,6 +184,40 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'bullmq',
+    readme: 'packages/bullmq/README.md',
+    lines: ['npm install @passport-relay/bullmq @passport-relay/core bullmq ioredis'],
+    app: 'bullmq.mjs',
+    brokers: ['redis'],
+    check: servedTheCaller,
+  },
+  {
+    id: 'amqp',
+    readme: 'packages/amqp/README.md',
+    lines: ['npm install @passport-relay/amqp @passport-relay/core amqplib'],
+    app: 'amqp.mjs',
+    brokers: ['rabbitmq'],
+    check: servedTheCaller,
+  },
+  {
+    id: 'nats',
+    readme: 'packages/nats/README.md',
+    lines: ['npm install @passport-relay/nats @passport-relay/core nats'],
+    app: 'nats.mjs',
+    brokers: ['nats'],
+    check: servedTheCaller,
+  },
+  {
+    id: 'cloudevents',
+    readme: 'packages/cloudevents/README.md',
+    lines: ['npm install @passport-relay/cloudevents @passport-relay/core cloudevents@^10'],
+    app: 'cloudevents.mjs',
+    check: (served) => {
+      servedTheCaller(served);
+      expect(served.body.sinkStatus).toBe(202);
+    },
+  },
+  {
     id: 'istio',
     readme: 'packages/istio/README.md',
     lines: ['npm i -D @passport-relay/istio'],

@@ -20,6 +20,11 @@ export interface Scenario {
   /** The app file under `apps/` (copied with `common.mjs` and `extraFiles`). */
   readonly app: string;
   readonly extraFiles?: readonly string[];
+  /**
+   * Brokers the user's app connects to (its infrastructure, not something it installs): the test
+   * starts each once on loopback and passes `REDIS_URL`, `AMQP_URL` or `NATS_URL` to the app.
+   */
+  readonly brokers?: readonly ('redis' | 'rabbitmq' | 'nats')[];
   /** Node flags for the app, e.g. `--import ./otel-start.mjs`. */
   readonly nodeArgs?: readonly string[];
   /**

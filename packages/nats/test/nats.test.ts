@@ -217,9 +217,11 @@ describe('JetStream', () => {
         'refused forged:ERR_PASSPORT_SIGNATURE',
       ].sort(),
     );
-    const info = await consumer.info();
-    expect(info.num_ack_pending).toBe(0);
-    expect(info.num_pending).toBe(0);
+    // Acks travel to the server asynchronously: wait (bounded) until it has recorded them.
+    await expect
+      .poll(async () => (await consumer.info()).num_ack_pending, { timeout: 10_000 })
+      .toBe(0);
+    expect((await consumer.info()).num_pending).toBe(0);
     await client.close();
   });
 });
