@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import { badOption, PassportError, type PassportErrorCode, refuse } from './errors.js';
 import { encodeBase64url } from './internal/base64url.js';
@@ -330,9 +330,12 @@ export function createTtsClient(options: TtsClientOptions): TtsClient {
       `${where}: "clientAuth" must be { method: 'private_key_jwt', key } or { method: 'tls_client_auth' }.`,
     );
   }
-  const send = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
+  // Loaded on the first exchange, not when core is imported: most relays never call a token
+  // service, and on Node 26 importing node:http also sets undici's global dispatchers.
+  const transport = endpoint.protocol === 'https:' ? 'node:https' : 'node:http';
 
-  function post(body: string): Promise<HttpReply> {
+  async function post(body: string): Promise<HttpReply> {
+    const { request: send } = (await import(transport)) as typeof import('node:https');
     return new Promise((resolve, reject) => {
       const request = send(
         endpoint,
