@@ -6,14 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { passportManifests } from '../src/index.js';
 import { EXIT_USAGE, runCli } from '../src/internal/cli-main.js';
-import { formatIssues, ManifestValidator } from './support/crd-validator.js';
+import { formatIssues, SupportedReleasesValidator } from './support/crd-validator.js';
 import type { Parsed } from './support/parsed.js';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 const bin = (JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { bin: Record<string, string> }).bin;
 const CLI = fileURLToPath(new URL(`../${bin['passport-relay-istio']}`, import.meta.url));
 
-const validator = new ManifestValidator();
+const validator = new SupportedReleasesValidator();
 
 interface Run {
   readonly status: number;

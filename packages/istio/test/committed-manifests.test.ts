@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { COMMITTED_MANIFESTS, committedPath, renderCli } from '../scripts/committed-manifests.js';
-import { formatIssues, ManifestValidator } from './support/crd-validator.js';
+import { formatIssues, SupportedReleasesValidator } from './support/crd-validator.js';
 import type { Parsed } from './support/parsed.js';
 
 describe('committed CLI output is up to date (fix: pnpm --filter @passport-relay/istio run manifests)', () => {
@@ -14,7 +14,7 @@ describe('committed CLI output is up to date (fix: pnpm --filter @passport-relay
 });
 
 describe('every committed file passes every layer (CRD schema, CEL rules, Envoy types)', () => {
-  const validator = new ManifestValidator();
+  const validator = new SupportedReleasesValidator();
   for (const { file } of COMMITTED_MANIFESTS) {
     it(file, () => {
       const documents = parseAllDocuments(readFileSync(committedPath(file), 'utf8'));

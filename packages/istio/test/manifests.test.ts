@@ -18,10 +18,10 @@ import {
   stripClientPassportFilter,
   stripPassportToExternalHosts,
 } from '../src/index.js';
-import { formatIssues, ManifestValidator } from './support/crd-validator.js';
+import { formatIssues, SupportedReleasesValidator } from './support/crd-validator.js';
 import type { Parsed } from './support/parsed.js';
 
-const validator = new ManifestValidator();
+const validator = new SupportedReleasesValidator();
 
 const SIGNED: IstioManifestOptions = { namespace: 'shop' };
 const PLAIN = {

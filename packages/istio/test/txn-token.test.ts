@@ -17,11 +17,11 @@ import {
   workloadTxnTokenAuthentication,
 } from '../src/index.js';
 import { EXIT_USAGE, runCli } from '../src/internal/cli-main.js';
-import { formatIssues, ManifestValidator } from './support/crd-validator.js';
+import { formatIssues, SupportedReleasesValidator } from './support/crd-validator.js';
 import { envoyPatchIssues } from './support/envoy-types.js';
 import type { Parsed } from './support/parsed.js';
 
-const validator = new ManifestValidator();
+const validator = new SupportedReleasesValidator();
 
 const TXN_TOKEN = {
   namespace: 'shop',

@@ -2,8 +2,10 @@
  * A validator that refuses what `kubectl apply --validate=strict` refuses, for the kinds our
  * manifests use:
  *
- * - Istio kinds against Istio's own CRD schemas (openAPIV3Schema of istio/api 1.30.3, copied
- *   verbatim into ../crd-schemas), made strict the way the API server makes them: every object
+ * - Istio kinds against Istio's own CRD schemas, of one release per validator: the newest
+ *   supported (openAPIV3Schema of istio/api 1.30.3, copied verbatim into ../crd-schemas) or the
+ *   oldest (Istio 1.24, ../crd-schemas/istio-1.24); `SupportedReleasesValidator` applies both.
+ *   Each is made strict the way the API server makes them: every object
  *   schema that lists `properties` and is not `x-kubernetes-preserve-unknown-fields` gets
  *   `additionalProperties: false` (Kubernetes prunes or, with strict validation, refuses unknown
  *   fields). `x-kubernetes-int-or-string` is honoured. Then, on what passes, the CRD's CEL rules
@@ -22,6 +24,7 @@ import { isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseYaml } from 'yaml';
 import { celIssues } from './cel-rules.js';
 import { envoyPatchIssues } from './envoy-types.js';
 import { STRUCTURAL_SCHEMAS } from './structural-schemas.js';
@@ -37,6 +40,28 @@ export const NEWEST_SCHEMA_DIRS: readonly string[] = [
   CRD_SCHEMA_DIR,
   join(CRD_SCHEMA_DIR, 'gateway-api'),
 ].filter((dir) => existsSync(dir));
+
+/**
+ * The schema sets of a cluster of the oldest supported Istio release: Istio 1.24's CRD schemas
+ * (../crd-schemas/istio-1.24, source in its README.txt) with the same Gateway API and Knative
+ * CRDs as the newest set (they are installed apart from Istio).
+ */
+export const OLDEST_SCHEMA_DIRS: readonly string[] = [
+  join(CRD_SCHEMA_DIR, 'istio-1.24'),
+  join(CRD_SCHEMA_DIR, 'gateway-api'),
+].filter((dir) => existsSync(dir));
+
+/** A named set of schema directories: what one cluster of one Istio release holds. */
+export interface SchemaRelease {
+  readonly name: string;
+  readonly dirs: readonly string[];
+}
+
+/** The oldest and the newest supported Istio release: every manifest must pass both. */
+export const SUPPORTED_RELEASES: readonly SchemaRelease[] = [
+  { name: 'Istio 1.24', dirs: OLDEST_SCHEMA_DIRS },
+  { name: 'Istio 1.30.3', dirs: NEWEST_SCHEMA_DIRS },
+];
 
 /** The API group of each Istio kind whose schema we hold. */
 const ISTIO_GROUPS: Readonly<Record<string, string>> = {
@@ -168,6 +193,9 @@ function createAjv(): Ajv {
   ajv.addFormat('ipv4', /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/);
   ajv.addFormat('ipv6', { validate: (value: string) => isIPv6(value) });
   ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+  // Not a format the API server knows (Istio 1.24 publishes it; later releases say `byte`): like
+  // every unknown format, it constrains nothing there.
+  ajv.addFormat('binary', true);
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i);
   return ajv;
 }
@@ -232,13 +260,16 @@ export class ManifestValidator {
     for (const schemaDir of schemaDirs) {
       const groupFile = join(schemaDir, 'api-group.txt');
       const dirGroup = existsSync(groupFile) ? readFileSync(groupFile, 'utf8').trim() : undefined;
-      for (const file of readdirSync(schemaDir).filter((name) => name.endsWith('.json'))) {
-        const match = /^([A-Za-z]+)_(v\w+)\.json$/.exec(file);
+      const files = readdirSync(schemaDir).filter((name) => /\.(json|yaml)$/.test(name));
+      for (const file of files) {
+        const match = /^([A-Za-z]+)_(v\w+)\.(json|yaml)$/.exec(file);
         const group = match ? (dirGroup ?? ISTIO_GROUPS[match[1]!]) : undefined;
         if (!match || group === undefined) {
-          throw new Error(`${file}: not a <Kind>_<version>.json schema of a known kind`);
+          throw new Error(`${file}: not a <Kind>_<version>.json|yaml schema of a known kind`);
         }
-        const schema = JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Schema;
+        const text = readFileSync(join(schemaDir, file), 'utf8');
+        // YAML files are extracts of a CRD's openAPIV3Schema as published (see their README).
+        const schema = (match[3] === 'yaml' ? parseYaml(text) : JSON.parse(text)) as Schema;
         const key = `${group}/${match[2]} ${match[1]}`;
         this.#crdSchemas.set(key, schema);
         this.#add(`${group}/${match[2]}`, match[1]!, strictCrdSchema(schema) as Schema);
@@ -297,6 +328,40 @@ export class ManifestValidator {
       }
     }
     return issues;
+  }
+}
+
+/**
+ * The validator of every supported release at once: a manifest is accepted only when each
+ * release's cluster would accept it. An issue found in every release reads as one release's
+ * would; one found in some releases only names them, e.g. `spec.x: unknown field (Istio 1.24)`.
+ */
+export class SupportedReleasesValidator {
+  readonly #releases: readonly { name: string; validator: ManifestValidator }[];
+
+  constructor(releases: readonly SchemaRelease[] = SUPPORTED_RELEASES) {
+    this.#releases = releases.map(({ name, dirs }) => ({
+      name,
+      validator: new ManifestValidator(dirs),
+    }));
+  }
+
+  /** Every reason any supported release would refuse `manifest`; empty when all accept it. */
+  validate(manifest: unknown): SchemaIssue[] {
+    const found = new Map<string, { issue: SchemaIssue; releases: string[] }>();
+    for (const { name, validator } of this.#releases) {
+      for (const issue of validator.validate(manifest)) {
+        const key = `${issue.path}\u0000${issue.message}`;
+        const entry = found.get(key) ?? { issue, releases: [] };
+        entry.releases.push(name);
+        found.set(key, entry);
+      }
+    }
+    return [...found.values()].map(({ issue, releases }) =>
+      releases.length === this.#releases.length
+        ? issue
+        : { path: issue.path, message: `${issue.message} (${releases.join(', ')})` },
+    );
   }
 }
 
