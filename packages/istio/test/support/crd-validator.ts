@@ -27,7 +27,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { celIssues } from './cel-rules.js';
 import { envoyPatchIssues } from './envoy-types.js';
-import { STRUCTURAL_SCHEMAS } from './structural-schemas.js';
+import { ADMISSION_RULES, STRUCTURAL_SCHEMAS } from './structural-schemas.js';
 
 export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.meta.url));
 
@@ -39,7 +39,8 @@ export const CRD_SCHEMA_DIR = fileURLToPath(new URL('../crd-schemas/', import.me
 export const NEWEST_SCHEMA_DIRS: readonly string[] = [
   CRD_SCHEMA_DIR,
   join(CRD_SCHEMA_DIR, 'gateway-api'),
-].filter((dir) => existsSync(dir));
+  join(CRD_SCHEMA_DIR, 'knative-serving'),
+];
 
 /**
  * The schema sets of a cluster of the oldest supported Istio release: Istio 1.24's CRD schemas
@@ -49,7 +50,8 @@ export const NEWEST_SCHEMA_DIRS: readonly string[] = [
 export const OLDEST_SCHEMA_DIRS: readonly string[] = [
   join(CRD_SCHEMA_DIR, 'istio-1.24'),
   join(CRD_SCHEMA_DIR, 'gateway-api'),
-].filter((dir) => existsSync(dir));
+  join(CRD_SCHEMA_DIR, 'knative-serving'),
+];
 
 /** A named set of schema directories: what one cluster of one Istio release holds. */
 export interface SchemaRelease {
@@ -252,6 +254,8 @@ function issueOf(error: ErrorObject): SchemaIssue {
 /** The strict validators of every kind we know, keyed by `apiVersion kind`. */
 export class ManifestValidator {
   readonly #validators = new Map<string, ValidateFunction>();
+  /** Admission-webhook rules beyond the CRD schema, keyed like #validators. */
+  readonly #admission = new Map<string, ValidateFunction>();
   /** The CRD schemas as published (with their CEL rules), for the CEL layer. */
   readonly #crdSchemas = new Map<string, Schema>();
   readonly #ajv = createAjv();
@@ -277,6 +281,9 @@ export class ManifestValidator {
     }
     for (const { apiVersion, kind, schema } of STRUCTURAL_SCHEMAS) {
       this.#add(apiVersion, kind, strictCrdSchema(schema) as Schema);
+    }
+    for (const { apiVersion, kind, schema } of ADMISSION_RULES) {
+      this.#admission.set(`${apiVersion} ${kind}`, this.#ajv.compile(schema));
     }
   }
 
@@ -315,20 +322,31 @@ export class ManifestValidator {
     // The API server runs CEL rules only on objects that pass the structural schema; istiod
     // converts EnvoyFilter patches into Envoy's types (and Envoy checks their PGV rules) after.
     if (validate(plain)) {
-      return [...(cel === undefined ? [] : celIssues(cel, plain)), ...envoyPatchIssues(plain)];
+      const admission = this.#admission.get(`${apiVersion} ${kind}`);
+      const admitted = admission === undefined || admission(plain);
+      return [
+        ...(cel === undefined ? [] : celIssues(cel, plain)),
+        ...(admitted ? [] : issuesOf(admission?.errors)),
+        ...envoyPatchIssues(plain),
+      ];
     }
-    const seen = new Set<string>();
-    const issues: SchemaIssue[] = [];
-    for (const error of validate.errors ?? []) {
-      const issue = issueOf(error);
-      const key = `${issue.path}: ${issue.message}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        issues.push(issue);
-      }
-    }
-    return issues;
+    return issuesOf(validate.errors);
   }
+}
+
+/** Ajv's errors as issues, one per path and message. */
+function issuesOf(errors: readonly ErrorObject[] | null | undefined): SchemaIssue[] {
+  const seen = new Set<string>();
+  const issues: SchemaIssue[] = [];
+  for (const error of errors ?? []) {
+    const issue = issueOf(error);
+    const key = `${issue.path}: ${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      issues.push(issue);
+    }
+  }
+  return issues;
 }
 
 /**
