@@ -67,3 +67,64 @@ describe("Knative's Service CRD (serving.knative.dev/v1)", () => {
     ]);
   });
 });
+
+describe('Gateway API HTTPRoute CRD (gateway.networking.k8s.io/v1, standard channel)', () => {
+  const route = () => exampleDocument('ambient/20-ingress.yaml', 'HTTPRoute');
+
+  it('accepts the committed example (group and kind of its backendRef defaulted, as the API server does)', () => {
+    expect(validator.validate(route())).toEqual([]);
+  });
+
+  it('refuses a misspelled field and an experimental-channel field, with their paths', () => {
+    const broken = route();
+    broken.spec.rules[0].backendRefs[0].wieght = 1;
+    broken.spec.rules[0].retry = { attempts: 2 };
+    expect(validator.validate(broken)).toEqual([
+      { path: 'spec.rules[0].retry', message: 'unknown field' },
+      { path: 'spec.rules[0].backendRefs[0].wieght', message: 'unknown field' },
+    ]);
+  });
+
+  it('refuses a Service backendRef without a port (the CEL rule, on the defaulted kind)', () => {
+    const broken = route();
+    delete broken.spec.rules[0].backendRefs[0].port;
+    expect(validator.validate(broken)).toEqual([
+      {
+        path: 'spec.rules[0].backendRefs[0]',
+        message: expect.stringContaining('CEL rule failed: Must have port for Service reference'),
+      },
+    ]);
+  });
+
+  it('refuses a PathPrefix match that is not an absolute path', () => {
+    const broken = route();
+    broken.spec.rules[0].matches[0].path.value = 'api';
+    const messages = validator.validate(broken).map((issue) => `${issue.path}: ${issue.message}`);
+    expect(messages).toContainEqual(
+      expect.stringContaining(
+        'spec.rules[0].matches[0].path: CEL rule failed: value must be an absolute path',
+      ),
+    );
+  });
+
+  it('evaluates the rules that test has(self.matches[0].path): a prefix rewrite needs one PathPrefix match', () => {
+    const broken = route();
+    broken.spec.rules[0].matches[0].path.type = 'Exact';
+    broken.spec.rules[0].filters = [
+      {
+        type: 'URLRewrite',
+        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2' } },
+      },
+    ];
+    expect(validator.validate(broken)).toEqual([
+      {
+        path: 'spec.rules[0]',
+        message: expect.stringContaining(
+          'CEL rule failed: When using URLRewrite filter with path.replacePrefixMatch',
+        ),
+      },
+    ]);
+    broken.spec.rules[0].matches[0].path.type = 'PathPrefix';
+    expect(validator.validate(broken)).toEqual([]);
+  });
+});

@@ -130,9 +130,21 @@ function re2(pattern: string): RE2 {
   return regex;
 }
 
-/** A rule as written, with its `.matches(` calls bound to RE2. */
+/**
+ * `has(x[0].f)`: cel-go (the API server) accepts a presence test on a field of an indexed
+ * element, as the Gateway API HTTPRoute rules use it (`has(self.matches[0].path)`); cel-js 8
+ * refuses it at parse time ("has() invalid argument"). On a map, `'f' in x[0]` is the same test.
+ */
+const HAS_ON_INDEXED = /has\(([A-Za-z_][\w.]*\[\d+\])\.([A-Za-z_]\w*)\)/g;
+
+/** A rule as written, with its `.matches(` calls bound to RE2 and `has(x[0].f)` spelled for cel-js. */
 function withRe2(rule: string): string {
-  return rule.replace(/\.matches\(/g, `.${RE2_MATCHES}(`);
+  return rule
+    .replace(/\.matches\(/g, `.${RE2_MATCHES}(`)
+    .replace(
+      HAS_ON_INDEXED,
+      (_match, element: string, field: string) => `('${field}' in ${element})`,
+    );
 }
 
 const ENVIRONMENT = kubernetesEnvironment();

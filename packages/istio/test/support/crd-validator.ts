@@ -185,7 +185,10 @@ function withTypeMeta(apiVersion: string, kind: string, schema: Schema): Schema 
 
 function createAjv(): Ajv {
   // strict: false so the x-kubernetes-* vendor keywords are ignored rather than refused.
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // useDefaults: the API server fills a CRD's `default`s in before it validates and runs the CEL
+  // rules (HTTPRoute's backendRefs rule reads `self.kind`, defaulted to Service); the validator
+  // works on a copy, so the caller's manifest is not changed.
+  const ajv = new Ajv({ strict: false, allErrors: true, useDefaults: true });
   ajv.addFormat('int32', {
     type: 'number',
     validate: (value: number) => Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31,

@@ -6,8 +6,9 @@
  * example needs it.
  *
  * ServiceEntry's fields and enums follow `@kubernetes-models/istio` (Istio 1.18 CRDs); the
- * shared CRD schema set has no ServiceEntry. HTTPRoute: see below. The Knative Service is checked
- * against Knative's CRD (../crd-schemas/knative-serving) plus its webhook rules (ADMISSION_RULES).
+ * shared CRD schema set has no ServiceEntry. HTTPRoute is checked against the Gateway API CRD
+ * (../crd-schemas/gateway-api), the Knative Service against Knative's CRD
+ * (../crd-schemas/knative-serving) plus its webhook rules (ADMISSION_RULES).
  */
 
 type Schema = Record<string, unknown>;
@@ -134,126 +135,6 @@ const podSpec: Schema = {
   },
 };
 
-/** `{ apiVersion, kind, schema }` for each structural subset. */
-/** A Gateway API hostname (gateway.networking.k8s.io/v1 `Hostname`, as in its CRDs). */
-const gatewayApiHostname: Schema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 253,
-  pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-};
-const gatewayApiName: Schema = { type: 'string', minLength: 1, maxLength: 253 };
-const gatewayApiGroup: Schema = {
-  type: 'string',
-  maxLength: 253,
-  pattern: '^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-};
-const gatewayApiKind: Schema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 63,
-  pattern: '^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$',
-};
-const gatewayApiNamespace: Schema = {
-  type: 'string',
-  minLength: 1,
-  maxLength: 63,
-  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-};
-
-/**
- * HTTPRoute (gateway.networking.k8s.io/v1): the fields the examples use, with the CRD's
- * patterns and limits (Gateway API v1.4 standard channel). The CRD itself is not held (see
- * ../crd-schemas/gateway-api/README.txt).
- */
-const httpRoute: Schema = {
-  type: 'object',
-  required: ['spec'],
-  properties: {
-    spec: {
-      type: 'object',
-      properties: {
-        parentRefs: {
-          type: 'array',
-          maxItems: 32,
-          items: {
-            type: 'object',
-            required: ['name'],
-            properties: {
-              group: gatewayApiGroup,
-              kind: gatewayApiKind,
-              name: gatewayApiName,
-              namespace: gatewayApiNamespace,
-              sectionName: {
-                type: 'string',
-                minLength: 1,
-                maxLength: 253,
-                pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
-              },
-              port: port,
-            },
-          },
-        },
-        hostnames: { type: 'array', maxItems: 16, items: gatewayApiHostname },
-        rules: {
-          type: 'array',
-          maxItems: 16,
-          items: {
-            type: 'object',
-            properties: {
-              matches: {
-                type: 'array',
-                maxItems: 64,
-                items: {
-                  type: 'object',
-                  properties: {
-                    path: {
-                      type: 'object',
-                      properties: {
-                        type: { enum: ['Exact', 'PathPrefix', 'RegularExpression'] },
-                        value: { type: 'string', maxLength: 1024 },
-                      },
-                    },
-                    method: {
-                      enum: [
-                        'GET',
-                        'HEAD',
-                        'POST',
-                        'PUT',
-                        'DELETE',
-                        'CONNECT',
-                        'OPTIONS',
-                        'TRACE',
-                        'PATCH',
-                      ],
-                    },
-                  },
-                },
-              },
-              backendRefs: {
-                type: 'array',
-                maxItems: 16,
-                items: {
-                  type: 'object',
-                  required: ['name'],
-                  properties: {
-                    group: gatewayApiGroup,
-                    kind: gatewayApiKind,
-                    name: gatewayApiName,
-                    namespace: gatewayApiNamespace,
-                    port: port,
-                    weight: { type: 'integer', minimum: 0, maximum: 1000000 },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
 /** Ports queue-proxy holds in a Knative pod: a user container may not listen on them. */
 const KNATIVE_RESERVED_PORTS = [8012, 8013, 8022, 9090, 9091];
 /** Environment variables Knative sets itself and refuses from the user. */
@@ -330,7 +211,6 @@ export const ADMISSION_RULES: readonly { apiVersion: string; kind: string; schem
 ];
 
 export const STRUCTURAL_SCHEMAS: readonly { apiVersion: string; kind: string; schema: Schema }[] = [
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', schema: httpRoute },
   { apiVersion: 'v1', kind: 'Namespace', schema: { type: 'object', properties: {} } },
   {
     apiVersion: 'v1',
