@@ -135,6 +135,37 @@ describe('a CEL rule only Istio 1.24 has is evaluated', () => {
   });
 });
 
+describe('ServiceEntry (only in the egress example)', () => {
+  const serviceEntry = (): Parsed => ({
+    apiVersion: 'networking.istio.io/v1beta1',
+    kind: 'ServiceEntry',
+    metadata: { name: 'httpbin', namespace: 'passport-demo' },
+    spec: {
+      hosts: ['httpbin.org'],
+      location: 'MESH_EXTERNAL',
+      resolution: 'DNS',
+      ports: [{ number: 80, name: 'http', protocol: 'HTTP' }],
+    },
+  });
+
+  it("is checked against Istio 1.24's CRD, CEL rules included", () => {
+    expect(oldest.validate(serviceEntry())).toEqual([]);
+    const wildcard = serviceEntry();
+    wildcard.spec.hosts = ['*'];
+    expect(oldest.validate(wildcard)).toEqual([
+      {
+        path: 'spec.hosts[0]',
+        message: expect.stringContaining('CEL rule failed: hostname cannot be wildcard'),
+      },
+    ]);
+    const duplicate = serviceEntry();
+    duplicate.spec.ports.push({ number: 80, name: 'http2', protocol: 'HTTP' });
+    expect(oldest.validate(duplicate).map((issue) => issue.message)).toContainEqual(
+      expect.stringContaining('port number cannot be duplicated'),
+    );
+  });
+});
+
 describe.each(SUPPORTED_RELEASES)('every layer refuses a broken manifest in $name', ({ dirs }) => {
   const validator = new ManifestValidator(dirs);
 

@@ -68,6 +68,7 @@ export const SUPPORTED_RELEASES: readonly SchemaRelease[] = [
 /** The API group of each Istio kind whose schema we hold. */
 const ISTIO_GROUPS: Readonly<Record<string, string>> = {
   AuthorizationPolicy: 'security.istio.io',
+  ServiceEntry: 'networking.istio.io',
   PeerAuthentication: 'security.istio.io',
   RequestAuthentication: 'security.istio.io',
   DestinationRule: 'networking.istio.io',
@@ -283,6 +284,8 @@ export class ManifestValidator {
       }
     }
     for (const { apiVersion, kind, schema } of STRUCTURAL_SCHEMAS) {
+      // A CRD schema in the set wins over a hand-written subset of the same kind.
+      if (this.#validators.has(`${apiVersion} ${kind}`)) continue;
       this.#add(apiVersion, kind, strictCrdSchema(schema) as Schema);
     }
     for (const { apiVersion, kind, schema } of ADMISSION_RULES) {
