@@ -14,6 +14,7 @@ const REGISTRY = Symbol.for('passport-relay.installs.v1');
  */
 function registry(name: string): WeakMap<object, Map<object, Install>> {
   const global = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+  // Keyed by adapter names written in code, and weakly by what was installed: no bound needed.
   global[REGISTRY] ??= new Map();
   let byScope = global[REGISTRY].get(name);
   if (byScope === undefined) {

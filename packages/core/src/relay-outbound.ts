@@ -9,6 +9,7 @@ import {
 } from './outbound-decision.js';
 import type { Relay } from './relay.js';
 import { EMPTY, type OutboundHeaders } from './relay-context.js';
+import { TtlCache } from './ttl-cache.js';
 
 export type { Destination };
 
@@ -39,7 +40,8 @@ export function outboundSide<T extends object>(
   store: ContextStore,
   policy: DestinationPolicy,
 ): Pick<Relay<T>, 'allows' | 'outboundHeaders' | 'inject'> {
-  const originDecisions = new Map<string, boolean>();
+  // Origins come from outbound URLs, which a caller may choose: the memo is bounded.
+  const originDecisions = new TtlCache<boolean>(MAX_ORIGIN_MEMO);
 
   function hostOf(destination: Destination): string | undefined {
     if (typeof destination === 'string') return undefined;
@@ -59,8 +61,7 @@ export function outboundSide<T extends object>(
         allowed = false;
       }
     }
-    if (originDecisions.size >= MAX_ORIGIN_MEMO) originDecisions.clear();
-    originDecisions.set(destination, allowed);
+    originDecisions.set(destination, allowed, Number.POSITIVE_INFINITY);
     return allowed;
   }
 

@@ -24,6 +24,7 @@ import {
 } from './keys.js';
 import type { ResolvedLimits } from './limits.js';
 import { checkOptions, numberOption } from './option-checks.js';
+import { TtlCache } from './ttl-cache.js';
 
 /**
  * Options of {@link signedCodec}.
@@ -144,8 +145,9 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   }
 
   // Protected headers repeat across tokens from the same edge; remember what each one selects,
-  // for as long as the key set that decided it is the current one.
-  const headerDecisions = new Map<string, HeaderDecision>();
+  // for as long as the key set that decided it is the current one. The header is the caller's
+  // choice (checked before the signature), so the memo is bounded.
+  const headerDecisions = new TtlCache<HeaderDecision>(MAX_REMEMBERED_HEADERS);
   let decidedWith: VerifierSet | undefined;
 
   function decideHeader(segment: string, limits: ResolvedLimits): HeaderDecision {
@@ -188,8 +190,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       );
     }
     const decision = { candidates };
-    if (headerDecisions.size >= MAX_REMEMBERED_HEADERS) headerDecisions.clear();
-    headerDecisions.set(segment, decision);
+    headerDecisions.set(segment, decision, Number.POSITIVE_INFINITY);
     return decision;
   }
 

@@ -7,6 +7,7 @@ import { type Claims, parseClaims } from './internal/claims-json.js';
 import { DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import type { PassportClaims, PassportFields } from './passport.js';
 import type { RelayContext } from './relay-context.js';
+import { TtlCache } from './ttl-cache.js';
 import {
   type ResolvedTxnTokenKey,
   resolveTxnTokenKey,
@@ -279,8 +280,9 @@ export function txnTokenCodec<T extends object = PassportFields>(
       ? undefined
       : new TxnReplayGuard(options.replay.maxEntries ?? 100_000, `${where}: replay.maxEntries`);
 
-  const headerDecisions = new Map<string, readonly ResolvedTxnTokenKey[]>();
-  const transactions = new Map<string, TxnTokenClaims>();
+  // Both keyed by what a caller sends (the header is checked before the signature): bounded.
+  const headerDecisions = new TtlCache<readonly ResolvedTxnTokenKey[]>(MAX_REMEMBERED_HEADERS);
+  const transactions = new TtlCache<TxnTokenClaims>(MAX_REMEMBERED);
   let lastLimits: ResolvedLimits = DEFAULT_LIMITS;
 
   function candidatesFor(segment: string, limits: ResolvedLimits): readonly ResolvedTxnTokenKey[] {
@@ -316,8 +318,7 @@ export function txnTokenCodec<T extends object = PassportFields>(
         'The Txn-Token was signed with a key this workload does not know.',
       );
     }
-    if (headerDecisions.size >= MAX_REMEMBERED_HEADERS) headerDecisions.clear();
-    headerDecisions.set(segment, candidates);
+    headerDecisions.set(segment, candidates, Number.POSITIVE_INFINITY);
     return candidates;
   }
 
@@ -348,11 +349,8 @@ export function txnTokenCodec<T extends object = PassportFields>(
   }
 
   function remember(token: string, claims: TxnTokenClaims): void {
-    if (transactions.size >= MAX_REMEMBERED) {
-      const oldest = transactions.keys().next().value as string;
-      transactions.delete(oldest);
-    }
-    transactions.set(token, claims);
+    // Never past the token's own expiry: an expired token in a context is verified again.
+    transactions.set(token, claims, claims.exp * 1000);
   }
 
   function transactionOf(token: string | undefined): TxnTokenClaims | undefined {
