@@ -7,6 +7,7 @@
  */
 
 export { isServerSideError, type RefusalResponse, refusalResponse } from './errors.js';
+export { isConnectionOrCredentialHeader } from './forward-headers.js';
 export {
   admit,
   type InboundRelay,
