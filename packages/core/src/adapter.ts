@@ -16,7 +16,7 @@ export {
   runNodeRequest,
 } from './inbound.js';
 export { type InboundOptions, inboundOptions } from './inbound-options.js';
-export { installedCount, installOnce } from './install-registry.js';
+export { installedCount, installedKeys, installOnce } from './install-registry.js';
 export { decideMessageHop, namePolicyOption, propagateToOption } from './message-hop.js';
 export {
   type CheckOptionsSpec,

@@ -86,3 +86,17 @@ export function installOnce(
 export function installedCount(name: string, scope: object): number {
   return registry(name).get(scope)?.size ?? 0;
 }
+
+/**
+ * The keys installed on `scope` under `name` now, oldest first: an adapter with one shared hook
+ * per scope reads from them which relays to serve, so that relays installed by an ESM and a
+ * CommonJS copy of it are served by the one hook either copy put in place.
+ *
+ * @example
+ * ```ts
+ * for (const relay of installedKeys('axios.relays', instance)) propagate(relay, config);
+ * ```
+ */
+export function installedKeys(name: string, scope: object): Iterable<object> {
+  return registry(name).get(scope)?.keys() ?? [];
+}
