@@ -1,4 +1,5 @@
 import { PassportError, type Relay } from '@passport-relay/core';
+import { installedCount, installedKeys, installOnce } from '@passport-relay/core/adapter';
 import type { AxiosInstance } from 'axios';
 import { adapterKind } from './internal/adapter-kind.js';
 import { type FetchDispatcher, hopDispatcher } from './internal/hop-dispatcher.js';
@@ -53,17 +54,10 @@ interface HookedInstance {
   create?: ((...args: unknown[]) => HookedInstance) | undefined;
 }
 
-/** One instance's install: one interceptor and one `create` wrapper, whatever the install count. */
-interface InstanceHook {
-  /** Each relay with its number of live installs; shared with the instances it creates. */
-  readonly relays: Map<OutboundRelay, number>;
-  readonly interceptor: number;
-  readonly originalCreate: HookedInstance['create'];
-  readonly wrappedCreate: HookedInstance['create'];
-}
-
 const KNOWN_OPTIONS = new Set(['axios']);
-const hooks = new WeakMap<HookedInstance, InstanceHook>();
+/** core's `installOnce` names: one hook per instance (counted over every install), and its relays. */
+const HOOK = 'axios';
+const RELAYS = 'axios.relays';
 
 const AXIOS_HEADERS = {
   has: (headers: RequestConfig['headers'], name: string) => headers.has(name),
@@ -100,14 +94,17 @@ function propagate(relay: OutboundRelay, instance: HookedInstance, config: Reque
   config.beforeRedirect = redirectGuard(policy, config.beforeRedirect);
 }
 
-/** Register the interceptor on `instance` and cover the instances it creates. */
-function attach(
-  instance: HookedInstance,
-  relays: Map<OutboundRelay, number>,
-): Pick<InstanceHook, 'interceptor' | 'originalCreate' | 'wrappedCreate'> {
+/**
+ * Register the interceptor on `instance` and cover the instances it creates. It serves the relays
+ * installed on `root` (the instance installed on, which `instance` is or was created from) for as
+ * long as they are installed; returns the undo for `root` itself.
+ */
+function attach(instance: HookedInstance, root: HookedInstance): () => void {
   const interceptor = instance.interceptors.request.use(
     function relayPassport(config) {
-      for (const relay of relays.keys()) propagate(relay, instance, config);
+      for (const relay of installedKeys(RELAYS, root)) {
+        propagate(relay as OutboundRelay, instance, config);
+      }
       return config;
     },
     undefined,
@@ -118,12 +115,17 @@ function attach(
   if (typeof originalCreate === 'function') {
     wrappedCreate = function create(this: unknown, ...args: unknown[]) {
       const created = originalCreate.apply(this, args);
-      if (relays.size > 0) attach(created, relays);
+      if (installedCount(RELAYS, root) > 0) attach(created, root);
       return created;
     };
     instance.create = wrappedCreate;
   }
-  return { interceptor, originalCreate, wrappedCreate };
+  return () => {
+    instance.interceptors.request.eject(interceptor);
+    if (wrappedCreate !== undefined && instance.create === wrappedCreate) {
+      instance.create = originalCreate;
+    }
+  };
 }
 
 function checkOptions(relay: unknown, options: unknown): HookedInstance {
@@ -197,32 +199,11 @@ export function installAxiosPropagation<T extends object>(
   options: AxiosPropagationOptions,
 ): () => void {
   const instance = checkOptions(relay, options);
-  const outbound = relay as unknown as OutboundRelay;
-  let hook = hooks.get(instance);
-  if (hook === undefined) {
-    const relays = new Map<OutboundRelay, number>();
-    hook = { relays, ...attach(instance, relays) };
-    hooks.set(instance, hook);
-  }
-  const { relays } = hook;
-  relays.set(outbound, (relays.get(outbound) ?? 0) + 1);
-
-  const installed = hook;
-  let active = true;
+  // The relay first, so the hook never runs without it; each uninstall is core's, harmless twice.
+  const releaseRelay = installOnce(RELAYS, instance, relay, () => () => {});
+  const releaseHook = installOnce(HOOK, instance, instance, () => attach(instance, instance));
   return function uninstallAxiosPropagation() {
-    if (!active) return;
-    active = false;
-    const count = relays.get(outbound) ?? 0;
-    if (count > 1) {
-      relays.set(outbound, count - 1);
-      return;
-    }
-    relays.delete(outbound);
-    if (relays.size > 0) return;
-    instance.interceptors.request.eject(installed.interceptor);
-    if (installed.wrappedCreate !== undefined && instance.create === installed.wrappedCreate) {
-      instance.create = installed.originalCreate;
-    }
-    if (hooks.get(instance) === installed) hooks.delete(instance);
+    releaseRelay();
+    releaseHook();
   };
 }

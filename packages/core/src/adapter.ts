@@ -7,6 +7,7 @@
  */
 
 export { isServerSideError, type RefusalResponse, refusalResponse } from './errors.js';
+export { isConnectionOrCredentialHeader } from './forward-headers.js';
 export {
   admit,
   type InboundRelay,
@@ -15,7 +16,7 @@ export {
   runNodeRequest,
 } from './inbound.js';
 export { type InboundOptions, inboundOptions } from './inbound-options.js';
-export { installedCount, installOnce } from './install-registry.js';
+export { installedCount, installedKeys, installOnce } from './install-registry.js';
 export { decideMessageHop, namePolicyOption, propagateToOption } from './message-hop.js';
 export {
   type CheckOptionsSpec,

@@ -28,6 +28,7 @@ type Registry = Map<string, AsyncLocalStorage<RelayContext>>;
 
 function registry(): Registry {
   const global = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+  // Keyed by store names written in code (never by request data): no bound needed.
   global[REGISTRY] ??= new Map();
   return global[REGISTRY];
 }

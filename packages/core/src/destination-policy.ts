@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { badOption } from './errors.js';
+import { TtlCache } from './ttl-cache.js';
 
 /**
  * Where a passport may go when no `propagateTo` is given: in-cluster names and loopback.
@@ -229,7 +230,8 @@ export function compileDestinationPolicy(
     throw badOption(`${where} must be an array of host patterns, e.g. ["*.svc.cluster.local"].`);
   }
   const matcher = compile(patterns, where, never);
-  const memo = new Map<string, boolean>();
+  // Host names come from outbound URLs, which a caller may choose: the memo is bounded.
+  const memo = new TtlCache<boolean>(MAX_MEMO);
   return {
     patterns: Object.freeze([...patterns]),
     allows(hostname) {
@@ -237,8 +239,7 @@ export function compileDestinationPolicy(
       if (known !== undefined) return known;
       const host = typeof hostname === 'string' ? canonicalHost(hostname) : undefined;
       const allowed = host !== undefined && !matches(never, host) && matches(matcher, host);
-      if (memo.size >= MAX_MEMO) memo.clear();
-      memo.set(hostname, allowed);
+      memo.set(hostname, allowed, Number.POSITIVE_INFINITY);
       return allowed;
     },
   };

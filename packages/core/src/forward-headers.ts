@@ -50,7 +50,23 @@ const NEVER_FORWARDED = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
+  'set-cookie',
 ]);
+
+/**
+ * Whether a header (lower-case name) describes a connection or carries a credential: one the relay
+ * never forwards and never uses as its passport header, and that `@passport-relay/istio` never lets
+ * the ingress strip. `proxy-*` counts, whatever follows.
+ *
+ * @example
+ * ```ts
+ * isConnectionOrCredentialHeader('cookie'); // true
+ * isConnectionOrCredentialHeader('x-request-id'); // false
+ * ```
+ */
+export function isConnectionOrCredentialHeader(name: string): boolean {
+  return NEVER_FORWARDED.has(name) || name.startsWith('proxy-');
+}
 
 /** Validate and lower-case a header name used by the relay. */
 export function headerName(value: unknown, where: string): string {
@@ -58,7 +74,7 @@ export function headerName(value: unknown, where: string): string {
     throw badOption(`${where}: "${String(value)}" is not a valid HTTP header name.`);
   }
   const name = value.toLowerCase();
-  if (NEVER_FORWARDED.has(name) || name.startsWith('proxy-')) {
+  if (isConnectionOrCredentialHeader(name)) {
     throw badOption(
       `${where}: "${name}" cannot be relayed: it is a connection header or a credential (relay identity as a passport instead).`,
     );

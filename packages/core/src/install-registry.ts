@@ -14,6 +14,7 @@ const REGISTRY = Symbol.for('passport-relay.installs.v1');
  */
 function registry(name: string): WeakMap<object, Map<object, Install>> {
   const global = globalThis as typeof globalThis & { [REGISTRY]?: Registry };
+  // Keyed by adapter names written in code, and weakly by what was installed: no bound needed.
   global[REGISTRY] ??= new Map();
   let byScope = global[REGISTRY].get(name);
   if (byScope === undefined) {
@@ -84,4 +85,18 @@ export function installOnce(
  */
 export function installedCount(name: string, scope: object): number {
   return registry(name).get(scope)?.size ?? 0;
+}
+
+/**
+ * The keys installed on `scope` under `name` now, oldest first: an adapter with one shared hook
+ * per scope reads from them which relays to serve, so that relays installed by an ESM and a
+ * CommonJS copy of it are served by the one hook either copy put in place.
+ *
+ * @example
+ * ```ts
+ * for (const relay of installedKeys('axios.relays', instance)) propagate(relay, config);
+ * ```
+ */
+export function installedKeys(name: string, scope: object): Iterable<object> {
+  return registry(name).get(scope)?.keys() ?? [];
 }

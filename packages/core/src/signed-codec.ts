@@ -1,14 +1,19 @@
 import { type JsonWebKey, randomUUID } from 'node:crypto';
 import type { PassportCodec } from './codec.js';
 import { badOption, refuse } from './errors.js';
-import { decodeBase64url, encodeBase64url } from './internal/base64url.js';
+import { encodeBase64url } from './internal/base64url.js';
 import {
   checkAudience,
   checkIssuer,
   checkSubject,
   checkTimeClaims,
 } from './internal/claim-checks.js';
-import { parseClaims } from './internal/claims-json.js';
+import {
+  checkJwsHeader,
+  keysFor,
+  parseJwsHeader,
+  verifiedJwsPayload,
+} from './internal/jws-checks.js';
 import { type VerifierSet, verifiersFrom } from './internal/verifier-set.js';
 import {
   isSigningKeySource,
@@ -24,6 +29,7 @@ import {
 } from './keys.js';
 import type { ResolvedLimits } from './limits.js';
 import { checkOptions, numberOption } from './option-checks.js';
+import { TtlCache } from './ttl-cache.js';
 
 /**
  * Options of {@link signedCodec}.
@@ -144,8 +150,9 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
   }
 
   // Protected headers repeat across tokens from the same edge; remember what each one selects,
-  // for as long as the key set that decided it is the current one.
-  const headerDecisions = new Map<string, HeaderDecision>();
+  // for as long as the key set that decided it is the current one. The header is the caller's
+  // choice (checked before the signature), so the memo is bounded.
+  const headerDecisions = new TtlCache<HeaderDecision>(MAX_REMEMBERED_HEADERS);
   let decidedWith: VerifierSet | undefined;
 
   function decideHeader(segment: string, limits: ResolvedLimits): HeaderDecision {
@@ -157,29 +164,8 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
     const { verifiers, algorithms } = keySet;
     const remembered = headerDecisions.get(segment);
     if (remembered !== undefined) return remembered;
-    const header = parseClaims(
-      decodeBase64url(segment, 'header').toString('utf8'),
-      limits,
-      'header',
-    );
-    const { alg, kid, crit } = header;
-    if (typeof alg !== 'string')
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The passport has no "alg".');
-    if (!algorithms.has(alg as ResolvedVerifier['alg'])) {
-      throw refuse(
-        'ERR_PASSPORT_ALGORITHM',
-        `The passport algorithm is not allowed here (allowed: ${[...algorithms].join(', ')}).`,
-      );
-    }
-    if (crit !== undefined) {
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The passport header has "crit" extensions.');
-    }
-    if (kid !== undefined && typeof kid !== 'string') {
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The passport "kid" is not a string.');
-    }
-    const candidates = verifiers.filter(
-      (verifier) => verifier.alg === alg && (kid === undefined || verifier.kid === kid),
-    );
+    const header = parseJwsHeader(segment, limits);
+    const candidates = keysFor(verifiers, checkJwsHeader(header, algorithms, 'passport'));
     if (candidates.length === 0) {
       keys.keyUnknown();
       throw refuse(
@@ -188,8 +174,7 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
       );
     }
     const decision = { candidates };
-    if (headerDecisions.size >= MAX_REMEMBERED_HEADERS) headerDecisions.clear();
-    headerDecisions.set(segment, decision);
+    headerDecisions.set(segment, decision, Number.POSITIVE_INFINITY);
     return decision;
   }
 
@@ -198,22 +183,12 @@ export function signedCodec(options: SignedCodecOptions): PassportCodec {
     canEncode: signer !== undefined,
 
     decode(token, limits, nowSeconds) {
-      const firstDot = token.indexOf('.');
-      const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-      if (secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) {
-        throw refuse(
-          'ERR_PASSPORT_MALFORMED',
-          'The passport is not a compact JWS (header.payload.signature).',
-        );
-      }
-      const { candidates } = decideHeader(token.slice(0, firstDot), limits);
-      const signature = decodeBase64url(token.slice(secondDot + 1), 'signature');
-      const signingInput = token.slice(0, secondDot);
-      if (!candidates.some((verifier) => verifier.verify(signingInput, signature))) {
-        throw refuse('ERR_PASSPORT_SIGNATURE', 'The passport signature does not verify.');
-      }
-      const payload = decodeBase64url(token.slice(firstDot + 1, secondDot), 'payload');
-      const claims = parseClaims(payload.toString('utf8'), limits, 'payload');
+      const claims = verifiedJwsPayload(
+        token,
+        limits,
+        'passport',
+        (segment) => decideHeader(segment, limits).candidates,
+      );
       checkTimeClaims(claims, nowSeconds, tolerance, true);
       checkIssuer(claims, issuer);
       checkAudience(claims, audience);

@@ -17,8 +17,10 @@ export interface TtlCacheOptions {
 
 /**
  * The one bounded, time-limited cache core and the adapters use (verified passports by exact
- * value, minted passports by user token): at most `maxEntries` entries, and an entry is never
- * served at or past its own expiry. `maxEntries` 0 turns it off.
+ * value, minted passports by user token, and the memos of decisions keyed by strings a caller
+ * chooses: destination hosts, JWS headers): at most `maxEntries` entries, and an entry is never
+ * served at or past its own expiry. An entry set to expire at `Infinity` stays until a newer one
+ * pushes it out. `maxEntries` 0 turns it off.
  *
  * @example
  * ```ts
@@ -43,7 +45,7 @@ export class TtlCache<V> {
   }
 
   /** The value for `key`, or `undefined` when there is none or it expired by `nowMs`. */
-  get(key: string, nowMs: number): V | undefined {
+  get(key: string, nowMs = Date.now()): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (nowMs >= entry.expiresAtMs) {

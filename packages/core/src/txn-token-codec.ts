@@ -1,12 +1,18 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { PassportCodec } from './codec.js';
 import { badOption, refuse } from './errors.js';
-import { decodeBase64url } from './internal/base64url.js';
 import { checkIssuer, checkTimeClaims } from './internal/claim-checks.js';
-import { type Claims, parseClaims } from './internal/claims-json.js';
+import type { Claims } from './internal/claims-json.js';
+import {
+  checkJwsHeader,
+  keysFor,
+  parseJwsHeader,
+  verifiedJwsPayload,
+} from './internal/jws-checks.js';
 import { DEFAULT_LIMITS, type ResolvedLimits } from './limits.js';
 import type { PassportClaims, PassportFields } from './passport.js';
 import type { RelayContext } from './relay-context.js';
+import { TtlCache } from './ttl-cache.js';
 import {
   type ResolvedTxnTokenKey,
   resolveTxnTokenKey,
@@ -279,45 +285,24 @@ export function txnTokenCodec<T extends object = PassportFields>(
       ? undefined
       : new TxnReplayGuard(options.replay.maxEntries ?? 100_000, `${where}: replay.maxEntries`);
 
-  const headerDecisions = new Map<string, readonly ResolvedTxnTokenKey[]>();
-  const transactions = new Map<string, TxnTokenClaims>();
+  // Both keyed by what a caller sends (the header is checked before the signature): bounded.
+  const headerDecisions = new TtlCache<readonly ResolvedTxnTokenKey[]>(MAX_REMEMBERED_HEADERS);
+  const transactions = new TtlCache<TxnTokenClaims>(MAX_REMEMBERED);
   let lastLimits: ResolvedLimits = DEFAULT_LIMITS;
 
   function candidatesFor(segment: string, limits: ResolvedLimits): readonly ResolvedTxnTokenKey[] {
     const remembered = headerDecisions.get(segment);
     if (remembered !== undefined) return remembered;
-    const header = parseClaims(
-      decodeBase64url(segment, 'header').toString('utf8'),
-      limits,
-      'header',
-    );
+    const header = parseJwsHeader(segment, limits);
     checkType(header);
-    const { alg, kid, crit } = header;
-    if (typeof alg !== 'string')
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The Txn-Token has no "alg".');
-    if (!algorithms.has(alg as TxnTokenAlgorithm)) {
-      throw refuse(
-        'ERR_PASSPORT_ALGORITHM',
-        `The Txn-Token algorithm is not allowed here (allowed: ${[...algorithms].join(', ')}).`,
-      );
-    }
-    if (crit !== undefined) {
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The Txn-Token header has "crit" extensions.');
-    }
-    if (kid !== undefined && typeof kid !== 'string') {
-      throw refuse('ERR_PASSPORT_MALFORMED', 'The Txn-Token "kid" is not a string.');
-    }
-    const candidates = verifiers.filter(
-      (verifier) => verifier.alg === alg && (kid === undefined || verifier.kid === kid),
-    );
+    const candidates = keysFor(verifiers, checkJwsHeader(header, algorithms, 'Txn-Token'));
     if (candidates.length === 0) {
       throw refuse(
         'ERR_PASSPORT_KEY_UNKNOWN',
         'The Txn-Token was signed with a key this workload does not know.',
       );
     }
-    if (headerDecisions.size >= MAX_REMEMBERED_HEADERS) headerDecisions.clear();
-    headerDecisions.set(segment, candidates);
+    headerDecisions.set(segment, candidates, Number.POSITIVE_INFINITY);
     return candidates;
   }
 
@@ -326,33 +311,15 @@ export function txnTokenCodec<T extends object = PassportFields>(
     if (typeof token !== 'string') {
       throw refuse('ERR_PASSPORT_MALFORMED', 'A Txn-Token must be a string.');
     }
-    const firstDot = token.indexOf('.');
-    const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1);
-    if (secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) {
-      throw refuse(
-        'ERR_PASSPORT_MALFORMED',
-        'The Txn-Token is not a compact JWS (header.payload.signature).',
-      );
-    }
-    const candidates = candidatesFor(token.slice(0, firstDot), limits);
-    const signature = decodeBase64url(token.slice(secondDot + 1), 'signature');
-    const signingInput = token.slice(0, secondDot);
-    if (!candidates.some((verifier) => verifier.verify(signingInput, signature))) {
-      throw refuse('ERR_PASSPORT_SIGNATURE', 'The Txn-Token signature does not verify.');
-    }
-    const payload = decodeBase64url(token.slice(firstDot + 1, secondDot), 'payload');
-    const claims = parseClaims(payload.toString('utf8'), limits, 'payload');
+    const claims = verifiedJwsPayload(token, limits, 'Txn-Token', candidatesFor);
     checkTxnClaims(claims, trustDomain, now, tolerance);
     checkIssuer(claims, issuer);
     return claims as TxnTokenClaims;
   }
 
   function remember(token: string, claims: TxnTokenClaims): void {
-    if (transactions.size >= MAX_REMEMBERED) {
-      const oldest = transactions.keys().next().value as string;
-      transactions.delete(oldest);
-    }
-    transactions.set(token, claims);
+    // Never past the token's own expiry: an expired token in a context is verified again.
+    transactions.set(token, claims, claims.exp * 1000);
   }
 
   function transactionOf(token: string | undefined): TxnTokenClaims | undefined {

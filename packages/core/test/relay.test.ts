@@ -369,6 +369,8 @@ describe('options are validated at creation', () => {
     ['bad header name', { codec, header: 'bad header' }, /not a valid HTTP header name/],
     ['authorization as header', { codec, header: 'authorization' }, /credential/],
     ['forwarding cookies', { codec, forwardHeaders: ['cookie'] }, /credential/],
+    ['forwarding set-cookie', { codec, forwardHeaders: ['Set-Cookie'] }, /credential/],
+    ['forwarding any proxy- header', { codec, forwardHeaders: ['proxy-foo'] }, /credential/],
     ['forwarding the passport header', { codec, forwardHeaders: ['passport'] }, /already/],
     ['a bad limit', { codec, limits: { maxHeaderBytes: 10 } }, /maxHeaderBytes/],
     ['a bad pattern', { codec, propagateTo: ['a b'] }, /not a host name/],

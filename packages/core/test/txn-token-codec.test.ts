@@ -192,6 +192,13 @@ describe('txnTokenCodec: each MUST refused with its own code', () => {
     expect(refusal(() => relay.verify(hs))).toBe('ERR_PASSPORT_ALGORITHM');
   });
 
+  it('a crit extension and a kid that is not a string are refused, before the signature', () => {
+    const header = { alg: 'ES256', typ: 'txntoken+jwt', kid: 'tts-1' };
+    expect(withHeader({ ...header, crit: ['exp'] })).toBe('ERR_PASSPORT_MALFORMED');
+    expect(withHeader({ ...header, kid: 7 })).toBe('ERR_PASSPORT_MALFORMED');
+    expect(withHeader(header)).toBe('accepted');
+  });
+
   it('an unknown kid, a foreign key and a tampered body are refused', () => {
     const header = { alg: 'ES256', typ: 'txntoken+jwt', kid: 'tts-9' };
     expect(withHeader(header)).toBe('ERR_PASSPORT_KEY_UNKNOWN');

@@ -1,5 +1,5 @@
 import { isPassportError, type PassportFields, type RelayContext } from '@passport-relay/core';
-import { checkOptions, writeRefusal } from '@passport-relay/core/adapter';
+import { checkOptions, runNodeRequest, writeRefusal } from '@passport-relay/core/adapter';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Gateway } from './gateway.js';
@@ -50,7 +50,8 @@ const plugin: FastifyPluginCallback<GatewayPluginOptions<object>> = (fastify, op
     admit(gateway, stripped, request.raw, request, required).then(
       (result) => {
         contexts.set(request, result.context);
-        relay.runWith(result.context, () => hookDone());
+        // Node's request and response emit in the context too: body listeners see the passport.
+        runNodeRequest(relay, result.context, request.raw, reply.raw, () => hookDone());
       },
       (error: unknown) => {
         if (!isPassportError(error)) return hookDone(error as Error);

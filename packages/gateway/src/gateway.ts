@@ -1,4 +1,7 @@
+import { channel } from 'node:diagnostics_channel';
 import {
+  DIAGNOSTICS_CHANNELS,
+  type ExtractOptions,
   type HeaderCarrier,
   isPassportError,
   type Passport,
@@ -238,6 +241,20 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
     return value;
   }
 
+  // Every refusal is published on `refused`, as a service's relay publishes its own: the relay's
+  // extract publishes those it makes; the edge publishes the user-token refusals.
+  const refused = channel(DIAGNOSTICS_CHANNELS.refused);
+  const publishedByRelay = new WeakSet<object>();
+
+  function extract(carrier: HeaderCarrier, extractOptions?: ExtractOptions): RelayContext<T> {
+    try {
+      return relay.extract(carrier, extractOptions);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null) publishedByRelay.add(error);
+      throw error;
+    }
+  }
+
   function passportFor(token: string, request: R): Promise<string> {
     const cached = cache.get(token, Date.now());
     if (cached !== undefined) return Promise.resolve(cached);
@@ -253,6 +270,20 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
 
   async function authenticate(
     headers: GatewayHeaders,
+    authenticateOptions?: AuthenticateOptions<R>,
+  ): Promise<GatewayResult<T>> {
+    try {
+      return await authenticateUser(headers, authenticateOptions);
+    } catch (error) {
+      if (isPassportError(error) && !publishedByRelay.has(error) && refused.hasSubscribers) {
+        refused.publish({ error });
+      }
+      throw error;
+    }
+  }
+
+  async function authenticateUser(
+    headers: GatewayHeaders,
     authenticateOptions: AuthenticateOptions<R> = {},
   ): Promise<GatewayResult<T>> {
     const found = readHeaders(headers as AnyHeaders, wanted);
@@ -267,13 +298,13 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
       maxTokenBytes,
     );
     if (token === undefined) {
-      return { passport: undefined, value: undefined, context: relay.extract(carrier) };
+      return { passport: undefined, value: undefined, context: extract(carrier) };
     }
     const request = authenticateOptions.request as R;
     if (txnToken === undefined) {
       const value = await passportFor(token, request);
       carrier[relay.header] = value;
-      const context = relay.extract(carrier, { required: true });
+      const context = extract(carrier, { required: true });
       return { passport: context.passport as Passport<T>, value, context };
     }
     // A Txn-Token names one transaction: minted per request, never reused.
@@ -293,7 +324,7 @@ export function createGateway<T extends object = PassportFields, R = unknown>(
     });
     carrier[txnToken.header] = minted;
     if (value !== undefined) carrier[relay.header] = value;
-    const context = relay.extract(carrier, { required: true });
+    const context = extract(carrier, { required: true });
     return {
       passport: context.passport as Passport<T>,
       value: value ?? minted,

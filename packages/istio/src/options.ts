@@ -1,3 +1,4 @@
+import { isConnectionOrCredentialHeader } from '@passport-relay/core/adapter';
 import { IstioOptionsError } from './errors.js';
 import { GoUrlError, goUrlHostname, goUrlParse, goUrlParseRequestUri } from './internal/go-url.js';
 
@@ -369,24 +370,6 @@ const PRINTABLE = /^[^\s\p{Cc}]+$/u;
 const HOST_PATTERN =
   /^(\*|(\*\.?)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5}|:\*)?|[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.?\*)$/;
 
-/** Headers whose removal at the ingress would break requests or that carry other credentials. */
-const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  'host',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'content-length',
-  'content-type',
-  'expect',
-]);
-
 /** Host suffixes of in-mesh names: the passport is meant to go there, so they are not external. */
 const MESH_SUFFIXES = ['.svc', '.cluster.local', '.local'];
 
@@ -520,7 +503,9 @@ function headerName(option: 'header' | 'txnTokenHeader', value: unknown, fallbac
     );
   }
   const name = value.toLowerCase();
-  if (RESERVED_HEADERS.has(name) || name.startsWith('proxy-') || name.startsWith('x-envoy-')) {
+  // Removing a connection header or a credential at the ingress would break requests; core's list
+  // is the one the relay itself refuses as a passport header. `x-envoy-*` is Envoy's own.
+  if (isConnectionOrCredentialHeader(name) || name.startsWith('x-envoy-')) {
     fail(
       option,
       `"${name}" cannot be the ${what} header: the ingress removes it from every client request, and it is a connection header, a credential, or reserved by Envoy.`,

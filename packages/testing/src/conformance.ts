@@ -3,6 +3,8 @@
  * vitest. Adapters written outside this repository run them the same way (see the README).
  */
 export {
+  type CallerCredential,
+  type CallerHeaders,
   CONFORMANCE_PATHS,
   describeInboundAdapter,
   type InboundAdapterHarness,

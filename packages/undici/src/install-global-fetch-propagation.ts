@@ -1,4 +1,5 @@
 import { PassportError, type PassportFields, type Relay } from '@passport-relay/core';
+import { installOnce } from '@passport-relay/core/adapter';
 import type { Dispatcher } from 'undici';
 import {
   bundledUndiciMajor,
@@ -11,11 +12,6 @@ import {
 } from './internal/global-dispatcher.js';
 import { toOlderInterface } from './internal/older-interface-handler.js';
 import { assertRelay, passportInterceptor } from './passport-interceptor.js';
-
-interface Installation {
-  readonly relay: object;
-  readonly uninstall: () => void;
-}
 
 /**
  * Options of {@link installGlobalFetchPropagation}.
@@ -37,17 +33,13 @@ export interface GlobalFetchPropagationOptions {
   readonly undici?: UndiciGlobals;
 }
 
-const INSTALLATIONS = Symbol.for('passport-relay.undici.installations.v1');
-
-/** Shared by an ESM and a CommonJS copy of this package, so either sees the other's install. */
-function installations(): WeakMap<object, Installation> {
-  const globals = globalThis as unknown as Record<
-    symbol,
-    WeakMap<object, Installation> | undefined
-  >;
-  globals[INSTALLATIONS] ??= new WeakMap();
-  return globals[INSTALLATIONS];
-}
+/**
+ * Read on a global dispatcher installed here: the dispatcher the installs went over. Installs are
+ * counted (core's `installOnce`) per that dispatcher and relay, so installing again while an
+ * install of ours is the global one counts that install instead of stacking a second. A
+ * `Symbol.for` key, so an ESM and a CommonJS copy of this package read each other's mark.
+ */
+const INSTALLED_OVER = Symbol.for('passport-relay.undici.installed-over.v1');
 
 /**
  * Propagate the passport on every request that goes through undici's global dispatcher: Node's
@@ -57,7 +49,8 @@ function installations(): WeakMap<object, Installation> {
  *
  * - Returns the uninstall: it stops injection at once and, if the global dispatcher is still the
  *   one installed here, puts back the previous one exactly. Calling it again does nothing.
- * - Installing the same relay twice returns the first uninstall and adds nothing (one header).
+ * - Installing the same relay twice adds nothing (one header). Each install returns its own
+ *   uninstall; the interceptor goes with the last of them.
  * - `fetch` follows redirects by dispatching each hop again, so each hop is decided for its own
  *   host. To make undici's `request` follow redirects globally, compose `interceptors.redirect`
  *   onto the global dispatcher *after* this call (see the README).
@@ -90,11 +83,18 @@ export function installGlobalFetchPropagation<T extends object = PassportFields>
 ): () => void {
   assertRelay(relay, 'installGlobalFetchPropagation(relay)');
   const undici = checkUndici(options);
-  const registry = installations();
   const previous = undici.getGlobalDispatcher();
-  const existing = registry.get(previous);
-  if (existing?.relay === relay) return existing.uninstall;
+  const over = (previous as { [INSTALLED_OVER]?: Dispatcher })[INSTALLED_OVER] ?? previous;
+  return installOnce('undici', over, relay, () => installOver(previous, over, relay, undici));
+}
 
+/** Make a dispatcher that adds the passport in front of `previous` global; returns the undo. */
+function installOver<T extends object>(
+  previous: Dispatcher,
+  over: Dispatcher,
+  relay: Relay<T>,
+  undici: UndiciGlobals,
+): () => void {
   const saved = readGlobalDispatchers();
   const forward: Dispatcher['dispatch'] = takesOnlyOlderHandlers(previous, undici)
     ? (opts, handler) => previous.dispatch(opts, toOlderInterface(handler))
@@ -113,22 +113,24 @@ export function installGlobalFetchPropagation<T extends object = PassportFields>
   const compose = undici.Dispatcher.prototype.compose;
   const installed = new Proxy(previous, {
     get: (target, key) =>
-      key === 'dispatch' ? dispatch : key === 'compose' ? compose : Reflect.get(target, key),
+      key === 'dispatch'
+        ? dispatch
+        : key === 'compose'
+          ? compose
+          : key === INSTALLED_OVER
+            ? over
+            : Reflect.get(target, key),
   });
   undici.setGlobalDispatcher(installed);
 
-  const uninstall = () => {
-    if (!active) return;
+  return () => {
     active = false;
-    registry.delete(installed);
     const globals = globalThis as unknown as Record<symbol, unknown>;
     // undici 8 keeps `installed` in the newer slot (a wrapper of it in the older), undici 7 in both.
     if (globals[GLOBAL_DISPATCHER_V2] === installed || globals[GLOBAL_DISPATCHER] === installed) {
       restoreGlobalDispatchers(saved);
     }
   };
-  registry.set(installed, { relay, uninstall });
-  return uninstall;
 }
 
 function checkUndici(options: GlobalFetchPropagationOptions): UndiciGlobals {

@@ -101,13 +101,33 @@ describeEachUndici(({ undici, major }) => {
       expect(await fetchAs('/on-top')).toEqual([]);
     });
 
-    it('returns the same uninstall when installed twice, and sends one passport', async () => {
+    it('counts a second install: one passport, each install its own uninstall, the interceptor goes with the last', async () => {
       const first = install();
       const installed = undici.getGlobalDispatcher();
       const second = install();
-      expect(second).toBe(first);
+      expect(second).not.toBe(first);
       expect(undici.getGlobalDispatcher()).toBe(installed);
       expect(await fetchAs('/twice')).toEqual([token]);
+      first();
+      first();
+      expect(undici.getGlobalDispatcher()).toBe(installed);
+      expect(await fetchAs('/twice-one-left')).toEqual([token]);
+      second();
+      expect(undici.getGlobalDispatcher()).toBe(agent);
+      expect(await fetchAs('/twice-none-left')).toEqual([]);
+    });
+
+    it('counts an install of a relay that is already under another relay’s install', async () => {
+      const other = testRelay();
+      const first = install();
+      const otherUninstall = installGlobalFetchPropagation(other, { undici });
+      uninstalls.push(otherUninstall);
+      const onTop = undici.getGlobalDispatcher();
+      install();
+      expect(undici.getGlobalDispatcher()).toBe(onTop);
+      otherUninstall();
+      first();
+      expect(await fetchAs('/under-another')).toEqual([token]);
     });
 
     it('is harmless to uninstall twice', () => {

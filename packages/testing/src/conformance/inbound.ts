@@ -92,8 +92,37 @@ function conformanceHandler(relay: Relay<object>, runs: { count: number }): Node
   };
 }
 
+/** Request headers, as the suite sends them. */
+export type CallerHeaders = Readonly<Record<string, string>>;
+
+/**
+ * How a caller presents itself to an adapter that takes another credential than the passport
+ * header: an edge that verifies the user's token (a Bearer token) and mints the passport from it.
+ * Such an adapter never takes a client-supplied passport header: the suite checks that every
+ * forged passport, and a genuine one, counts for nothing there.
+ *
+ * @example
+ * ```ts
+ * const caller: CallerCredential = {
+ *   headers: async (sub) => ({ authorization: `Bearer ${await idp.token({ sub })}` }),
+ *   invalid: { authorization: 'Bearer x.y.z' },
+ * };
+ * ```
+ */
+export interface CallerCredential {
+  /** The headers of a caller whose passport will have this `sub`. */
+  headers(sub: string): CallerHeaders | Promise<CallerHeaders>;
+  /** The headers of a credential the adapter must refuse (401, `refused` published). */
+  readonly invalid: CallerHeaders;
+}
+
 /** Options of {@link describeInboundAdapter}. */
 export interface InboundSuiteOptions {
+  /**
+   * How a caller presents itself when the adapter takes another credential than the passport.
+   * @default the passport header, issued by the suite's relay
+   */
+  readonly caller?: CallerCredential;
   /**
    * Whether the adapter keeps the passport in listeners of the request stream (`req.on('data')`):
    * `false` only for adapters that cannot reach the raw request.
@@ -147,10 +176,12 @@ export function describeInboundAdapter(
     });
     afterAll(() => server?.close());
     const url = (path: string) => `${server.origin}${path}`;
-    const as = (sub: string) => ({ passport: relay.issue({ sub }) });
+    const caller = options.caller;
+    const as = async (sub: string): Promise<CallerHeaders> =>
+      caller === undefined ? { passport: relay.issue({ sub }) } : await caller.headers(sub);
 
     it('makes the passport current in the handler, after an await and inside a timer', async () => {
-      const reply = await send(url(CONFORMANCE_PATHS.whoAmI), { headers: as('alice') });
+      const reply = await send(url(CONFORMANCE_PATHS.whoAmI), { headers: await as('alice') });
       expect(reply.status).toBe(200);
       expect(reply.json).toEqual({ sub: 'alice', afterAwait: 'alice', inTimer: 'alice' });
     });
@@ -160,7 +191,7 @@ export function describeInboundAdapter(
       async () => {
         const reply = await send(url(CONFORMANCE_PATHS.upload), {
           method: 'POST',
-          headers: { ...as('alice'), 'content-type': 'application/octet-stream' },
+          headers: { ...(await as('alice')), 'content-type': 'application/octet-stream' },
           body: slowJsonBody({ file: 'z'.repeat(300) }, { parts: 4 }),
         });
         expect(reply.status).toBe(200);
@@ -186,30 +217,54 @@ export function describeInboundAdapter(
       expect(runs.count).toBe(before);
     });
 
-    it.each(forgedPassports(test))(
-      'refuses $name with $status $code, the handler never runs, and the server serves on',
-      async ({ code, status, headers, tokens }) => {
-        const before = runs.count;
-        const reply = await send(url(CONFORMANCE_PATHS.whoAmI), { headers });
-        expect(reply.status).toBe(status);
-        expect(reply.headers['content-type']).toBe('application/problem+json');
-        expect(reply.json).toMatchObject({ code, status });
-        if (status === 401) expect(reply.headers['www-authenticate']).toContain(code);
-        for (const token of tokens) {
-          for (const part of token.split('.').filter((segment) => segment.length >= 8)) {
-            expect(reply.text).not.toContain(part);
+    if (caller === undefined) {
+      it.each(forgedPassports(test))(
+        'refuses $name with $status $code, the handler never runs, and the server serves on',
+        async ({ code, status, headers, tokens }) => {
+          const before = runs.count;
+          const reply = await send(url(CONFORMANCE_PATHS.whoAmI), { headers });
+          expect(reply.status).toBe(status);
+          expect(reply.headers['content-type']).toBe('application/problem+json');
+          expect(reply.json).toMatchObject({ code, status });
+          if (status === 401) expect(reply.headers['www-authenticate']).toContain(code);
+          for (const token of tokens) {
+            for (const part of token.split('.').filter((segment) => segment.length >= 8)) {
+              expect(reply.text).not.toContain(part);
+            }
           }
-        }
-        expect(runs.count).toBe(before);
-        const next = await send(url(CONFORMANCE_PATHS.whoAmI), { headers: as('after') });
-        expect(next.json).toMatchObject({ sub: 'after' });
-      },
-    );
+          expect(runs.count).toBe(before);
+          const next = await send(url(CONFORMANCE_PATHS.whoAmI), { headers: await as('after') });
+          expect(next.json).toMatchObject({ sub: 'after' });
+        },
+      );
+    } else {
+      // An edge strips client-supplied passports: forged or genuine, they count for nothing.
+      it.each([
+        ...forgedPassports(test),
+        { name: 'a genuine passport', headers: ['passport', relay.issue({ sub: 'mallory' })] },
+      ])(
+        'takes no client-supplied passport ($name): alone it is refused as missing, beside a credential the credential decides',
+        async ({ headers }) => {
+          const before = runs.count;
+          const alone = await send(url(CONFORMANCE_PATHS.whoAmI), { headers });
+          expect(alone.status).toBe(401);
+          expect(alone.json).toMatchObject({ code: 'ERR_PASSPORT_MISSING' });
+          expect(runs.count).toBe(before);
+          const beside = await send(url(CONFORMANCE_PATHS.whoAmI), {
+            headers: [...headers, ...Object.entries(await as('credential-holder')).flat()],
+          });
+          expect(beside.json).toMatchObject({ sub: 'credential-holder' });
+        },
+      );
+    }
 
     it('carries no passport into the next request on the same keep-alive socket', async () => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       try {
-        const first = await send(url(CONFORMANCE_PATHS.whoAmI), { headers: as('alice'), agent });
+        const first = await send(url(CONFORMANCE_PATHS.whoAmI), {
+          headers: await as('alice'),
+          agent,
+        });
         const second = await send(url(CONFORMANCE_PATHS.open), { agent });
         expect(first.json).toMatchObject({ sub: 'alice' });
         expect(second.json).toEqual({ sub: null, afterAwait: null, inTimer: null });
@@ -223,7 +278,9 @@ export function describeInboundAdapter(
       try {
         const subs = Array.from({ length: 60 }, (_, index) => `user-${index}`);
         const replies = await Promise.all(
-          subs.map((sub) => send(url(CONFORMANCE_PATHS.whoAmI), { headers: as(sub), agent })),
+          subs.map(async (sub) =>
+            send(url(CONFORMANCE_PATHS.whoAmI), { headers: await as(sub), agent }),
+          ),
         );
         expect(replies.map((reply) => reply.json)).toEqual(
           subs.map((sub) => ({ sub, afterAwait: sub, inTimer: sub })),
@@ -240,11 +297,15 @@ export function describeInboundAdapter(
       subscribe(DIAGNOSTICS_CHANNELS.accepted, onAccepted);
       subscribe(DIAGNOSTICS_CHANNELS.refused, onRefused);
       try {
-        const token = relay.issue({ sub: 'diag' });
-        await send(url(CONFORMANCE_PATHS.whoAmI), { headers: { passport: token } });
-        await send(url(CONFORMANCE_PATHS.whoAmI), { headers: { passport: 'x.y.z' } });
+        const good = await as('diag');
+        await send(url(CONFORMANCE_PATHS.whoAmI), { headers: good });
+        await send(url(CONFORMANCE_PATHS.whoAmI), {
+          headers: caller?.invalid ?? { passport: 'x.y.z' },
+        });
         expect(events.map(([kind]) => kind)).toEqual(['accepted', 'refused']);
-        expect(JSON.stringify(events)).not.toContain(token);
+        for (const value of Object.values(good)) {
+          expect(JSON.stringify(events)).not.toContain(value.replace(/^Bearer /, ''));
+        }
       } finally {
         unsubscribe(DIAGNOSTICS_CHANNELS.accepted, onAccepted);
         unsubscribe(DIAGNOSTICS_CHANNELS.refused, onRefused);
@@ -266,10 +327,17 @@ export function describeInboundAdapter(
 
       it('is answered 500 with a generic detail, never the configuration, before the handler', async () => {
         const reply = await send(`${failingServer.origin}${CONFORMANCE_PATHS.whoAmI}`, {
-          headers: { passport: failing.issue({ sub: SERVER_FAILURE_SUB }) },
+          headers:
+            caller === undefined
+              ? { passport: failing.issue({ sub: SERVER_FAILURE_SUB }) }
+              : await caller.headers(SERVER_FAILURE_SUB),
         });
         expect(reply.status).toBe(500);
-        expect(reply.json).toMatchObject({ code: 'ERR_PASSPORT_OPTIONS', status: 500 });
+        // The relay refuses its own configuration; an edge that mints says it cannot issue.
+        expect(reply.json).toMatchObject({
+          code: expect.stringMatching(/^ERR_PASSPORT_(OPTIONS|CANNOT_ISSUE)$/),
+          status: 500,
+        });
         expect(reply.text).not.toMatch(/schema|asynchronous/i);
         expect(failingRuns.count).toBe(0);
       });
