@@ -386,16 +386,22 @@ function describe(value: unknown): string {
 }
 
 function namespaceName(option: 'namespace' | 'gatewayNamespace', value: unknown): string {
+  return dnsLabel(
+    option,
+    value,
+    'is not a Kubernetes namespace name (lower-case letters, digits and "-", at most 63 characters, e.g. "shop").',
+  );
+}
+
+/** An RFC 1123 label (namespaces, object names that are also label values), or the option fails. */
+function dnsLabel(option: OptionName, value: unknown, rule: string): string {
   if (
     typeof value !== 'string' ||
     value.length === 0 ||
     value.length > 63 ||
     !DNS_LABEL.test(value)
   ) {
-    fail(
-      option,
-      `${describe(value)} is not a Kubernetes namespace name (lower-case letters, digits and "-", at most 63 characters, e.g. "shop").`,
-    );
+    fail(option, `${describe(value)} ${rule}`);
   }
   return value;
 }
@@ -409,21 +415,15 @@ function objectName(
   value: unknown,
   example: string,
 ): string {
-  if (
-    typeof value !== 'string' ||
-    value.length === 0 ||
-    value.length > 63 ||
-    !DNS_LABEL.test(value)
-  ) {
-    fail(
-      option,
-      `${describe(value)} is not a Kubernetes object name usable here (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters, since it is also a label value), e.g. "${example}".`,
-    );
+  const name = dnsLabel(
+    option,
+    value,
+    `is not a Kubernetes object name usable here (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters, since it is also a label value), e.g. "${example}".`,
+  );
+  if (option === 'edgeService' && !/^[a-z]/.test(name)) {
+    fail(option, `"${name}" is not a Service name: it must start with a letter (RFC 1035).`);
   }
-  if (option === 'edgeService' && !/^[a-z]/.test(value)) {
-    fail(option, `"${value}" is not a Service name: it must start with a letter (RFC 1035).`);
-  }
-  return value;
+  return name;
 }
 
 function stringList(

@@ -205,34 +205,33 @@ function checkRelayCanMint(relay: Relay<object>): void {
   }
   // Minting works; one probe shows the relay also verifies what it mints (its keys hold the
   // signing key's public half), which no option alone can tell.
-  const value = relay.issue({ sub: 'passport-relay-gateway-start-up-check' });
-  try {
-    relay.verify(value);
-  } catch (error) {
-    const code = isPassportError(error) ? error.code : undefined;
-    if (code === 'ERR_PASSPORT_KEY_UNKNOWN' || code === 'ERR_PASSPORT_SIGNATURE') {
-      throw bad(
-        '"relay" cannot verify the passports it mints: add the public half of its signingKey to signedCodec({ keys }).',
-      );
-    }
-    // Anything else (a schema the probe does not satisfy, say) is about the probe's claims.
-  }
+  checkRelayVerifies(
+    relay,
+    relay.issue({ sub: 'passport-relay-gateway-start-up-check' }),
+    '"relay" cannot verify the passports it mints: add the public half of its signingKey to signedCodec({ keys }).',
+  );
 }
 
 /** Mint one Txn-Token and verify it, so a relay without the local TTS's public key fails now. */
 function checkRelayVerifiesTxnTokens(relay: Relay<object>, txnToken: LocalTts<never>): void {
-  const probe = txnToken.minter.mint({
-    sub: 'passport-relay-gateway-start-up-check',
-    scope: 'probe',
-  });
+  checkRelayVerifies(
+    relay,
+    txnToken.minter.mint({ sub: 'passport-relay-gateway-start-up-check', scope: 'probe' }),
+    '"relay" cannot verify the Txn-Tokens "txnToken" mints: add the public half of its signingKey (publicTxnTokenJwk) to txnTokenCodec({ keys }).',
+  );
+}
+
+/**
+ * Verify a probe the gateway minted itself: a key or trust-domain mismatch is an option error now.
+ * Anything else (a schema the probe's claims do not satisfy, say) is about the probe, not the setup.
+ */
+function checkRelayVerifies(relay: Relay<object>, probe: string, keyMismatch: string): void {
   try {
     relay.verify(probe);
   } catch (error) {
     const code = isPassportError(error) ? error.code : undefined;
     if (code === 'ERR_PASSPORT_KEY_UNKNOWN' || code === 'ERR_PASSPORT_SIGNATURE') {
-      throw bad(
-        '"relay" cannot verify the Txn-Tokens "txnToken" mints: add the public half of its signingKey (publicTxnTokenJwk) to txnTokenCodec({ keys }).',
-      );
+      throw bad(keyMismatch);
     }
     if (code === 'ERR_TXN_TOKEN_AUDIENCE') {
       throw bad('"relay" and "txnToken" name different trust domains.');
