@@ -6,22 +6,15 @@ import { describe, expect, it } from 'vitest';
 import {
   edgeJwtAuthentication,
   edgeRequireJwtPolicy,
-  type IstioManifestOptions,
   stripClientPassportFilter,
   waypointGateway,
 } from '../src/index.js';
 import { celIssues } from './support/cel-rules.js';
 import { ManifestValidator } from './support/crd-validator.js';
+import { PLAIN } from './support/options.js';
 import type { Parsed } from './support/parsed.js';
 
 const validator = new ManifestValidator();
-
-const PLAIN = {
-  namespace: 'shop',
-  mode: 'plain',
-  issuer: 'https://issuer.example.com',
-  jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
-} as const satisfies IstioManifestOptions;
 
 function plainJson(manifest: { toJSON(): unknown }): Parsed {
   return JSON.parse(JSON.stringify(manifest.toJSON())) as Parsed;

@@ -11,13 +11,7 @@ import {
 } from '../src/index.js';
 import { EXIT_USAGE, runCli } from '../src/internal/cli-main.js';
 import { goUrlParse, goUrlParseRequestUri } from '../src/internal/go-url.js';
-
-const PLAIN = {
-  namespace: 'shop',
-  mode: 'plain',
-  issuer: 'https://issuer.example.com',
-  jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
-} as const satisfies IstioManifestOptions;
+import { PLAIN } from './support/options.js';
 
 function refusal(options: IstioManifestOptions): IstioOptionsError {
   try {

@@ -19,17 +19,12 @@ import {
   stripPassportToExternalHosts,
 } from '../src/index.js';
 import { formatIssues, SupportedReleasesValidator } from './support/crd-validator.js';
+import { PLAIN } from './support/options.js';
 import type { Parsed } from './support/parsed.js';
 
 const validator = new SupportedReleasesValidator();
 
 const SIGNED: IstioManifestOptions = { namespace: 'shop' };
-const PLAIN = {
-  namespace: 'shop',
-  mode: 'plain',
-  issuer: 'https://issuer.example.com',
-  jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
-} as const satisfies IstioManifestOptions;
 const TXN_TOKEN = {
   namespace: 'shop',
   profile: 'txn-token',

@@ -5,13 +5,7 @@ import {
   passportManifests,
   resolveIstioOptions,
 } from '../src/index.js';
-
-const PLAIN = {
-  namespace: 'shop',
-  mode: 'plain',
-  issuer: 'https://issuer.example.com',
-  jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
-} as const satisfies IstioManifestOptions;
+import { PLAIN } from './support/options.js';
 
 /** The IstioOptionsError `fn` throws (fails the test if it throws anything else or nothing). */
 function refusal(fn: () => unknown): IstioOptionsError {

@@ -11,7 +11,6 @@ import { parse as parseYaml } from 'yaml';
 import {
   edgeJwtAuthentication,
   edgeRequireJwtPolicy,
-  type IstioManifestOptions,
   requirePassportPolicy,
   stripClientPassportFilter,
 } from '../src/index.js';
@@ -23,18 +22,12 @@ import {
   SUPPORTED_RELEASES,
   SupportedReleasesValidator,
 } from './support/crd-validator.js';
+import { PLAIN } from './support/options.js';
 import type { Parsed } from './support/parsed.js';
 
 const oldest = new ManifestValidator(OLDEST_SCHEMA_DIRS);
 const newest = new ManifestValidator(NEWEST_SCHEMA_DIRS);
 const both = new SupportedReleasesValidator();
-
-const PLAIN = {
-  namespace: 'shop',
-  mode: 'plain',
-  issuer: 'https://issuer.example.com',
-  jwksUri: 'https://issuer.example.com/.well-known/jwks.json',
-} as const satisfies IstioManifestOptions;
 
 /** A mutable plain copy of a manifest, to break on purpose. */
 function copy(manifest: object): Parsed {
