@@ -1,7 +1,7 @@
 /**
  * One bench server, in its own process (started by harness.ts, never run by hand):
  *
- *   node --import tsx server.ts '<ServerSpec as JSON>'
+ *   node .build/server.mjs '<ServerSpec as JSON>'   (harness.ts compiles this file there with esbuild)
  *
  * It listens on a loopback port, sends `{ port }` over IPC, and exits when the parent disconnects.
  * Everything is loaded dynamically, after the variant is known, so a process only loads what its
