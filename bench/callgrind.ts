@@ -33,12 +33,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Framework, type RunningServer, startServer, taskset } from './harness.ts';
+import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { request, type Variant } from './variants.ts';
 
@@ -146,29 +145,6 @@ function list(value: string): string[] {
 
 function nodeVersion(binary: string): string {
   return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
-}
-
-/** One keep-alive connection, one request at a time: the same work for A whatever the load. */
-function client() {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (url: string, headers: Record<string, string>) =>
-    new Promise<string>((resolve, reject) => {
-      const req = httpRequest(url, { agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(body)
-            : reject(new Error(`${url} answered ${res.statusCode}: ${body}`)),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  return { get, close: () => agent.destroy() };
 }
 
 /** Ask A for a full GC (server.ts answers over IPC once it is done). */

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -321,4 +322,27 @@ export function formatSpread(value: Spread, digits = 3): string {
 export function formatRps(value: Spread): string {
   const format = (n: number) => Math.round(n).toLocaleString('en-US');
   return `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+}
+
+/** One keep-alive connection, one request at a time: the same work for A whatever the load. */
+export function client() {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (url: string, headers: Record<string, string>) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpRequest(url, { agent, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(body)
+            : reject(new Error(`${url} answered ${res.statusCode}: ${body}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { get, close: () => agent.destroy() };
 }
