@@ -52,8 +52,27 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
+    'gc-count': { type: 'boolean', default: false },
   },
 });
+
+/**
+ * `--gc-count`: a side run with callgrind.ts's flags (16 MB semi-spaces): no allocation figure,
+ * only how many GCs fall into each window of `--requests` requests (they are allowed here).
+ * How many scavenges a callgrind window holds, and whether that number moves, decides how
+ * repeatable the instruction figure can be.
+ */
+const GC_COUNT_FLAGS = [
+  '--expose-gc',
+  '--predictable',
+  '--predictable-gc-schedule',
+  '--random-seed=1',
+  '--hash-seed=1',
+  '--no-memory-reducer',
+  '--min-semi-space-size=16',
+  '--max-semi-space-size=16',
+  '--no-flush-bytecode',
+];
 
 interface Window {
   readonly allocated: number;
@@ -106,7 +125,7 @@ async function measure(
   try {
     a = await startServer(
       { framework, variant, role: 'a', secret, downstream: b.origin },
-      { execPath, nodeFlags: FLAGS },
+      { execPath, nodeFlags: args['gc-count'] ? GC_COUNT_FLAGS : FLAGS },
     );
     const url = `${a.origin}/`;
     const call = async () => {
@@ -122,6 +141,10 @@ async function measure(
       await ask(a, 'alloc start');
       for (let i = 0; i < options.requests; i++) await call();
       const window = await ask(a, 'alloc stop');
+      if (args['gc-count']) {
+        console.log(`  round ${round + 1}: ${window.gcs} GC(s) in ${options.requests} requests`);
+        continue;
+      }
       if (window.gcs !== 0) {
         throw new Error(
           `${framework}/${variant}: ${window.gcs} GC(s) ran in the window; fewer --requests`,
@@ -183,12 +206,14 @@ async function main(): Promise<void> {
     const node = execFileSync(RUNTIMES[runtime]!, ['--version'], { encoding: 'utf8' }).trim();
     for (const framework of list(args.framework!) as Framework[]) {
       for (const variant of list(args.variant!) as Variant[]) {
+        const measuredCell = await measure(runtime, framework, variant, settings);
+        if (args['gc-count']) continue;
         const cell = {
           runtime,
           node,
           framework,
           variant,
-          ...(await measure(runtime, framework, variant, settings)),
+          ...measuredCell,
         };
         console.log(
           `${node} ${framework} ${variant}: ${cell.allocated.map((n) => Math.round(n)).join(', ')} B allocated/request; retained ${cell.retained.map((n) => Math.round(n)).join(', ')}`,
