@@ -89,6 +89,7 @@ export function admit<T extends object>(
 /** Something with Node's `EventEmitter.emit`: an `IncomingMessage` or a `ServerResponse`. */
 interface Emitter {
   emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount?(event: string | symbol): number;
 }
 
 /**
@@ -133,7 +134,11 @@ function bindEmits<T extends object>(
   const resEmit = res?.emit;
   function emitInContext(this: Emitter, event: string | symbol, ...args: unknown[]): boolean {
     const emit = resEmit !== undefined && this === res ? resEmit : reqEmit;
-    if (relay.currentContext() === context) return emit.call(this, event, ...args);
+    // In the context already, or no listener to run (nothing could see the context): the original
+    // emit, without entering the context (a closure and an async context frame per emit).
+    if (relay.currentContext() === context || this.listenerCount?.(event) === 0) {
+      return emit.call(this, event, ...args);
+    }
     return relay.runWith(context, () => emit.call(this, event, ...args));
   }
   req.emit = emitInContext;
