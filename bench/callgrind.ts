@@ -18,7 +18,7 @@
  *
  * Flags: `--runtime 20,24,26` (a list; default 26), `--framework express,fastify,nest`,
  * `--variant ...` (default: every variant of the framework), `--core C` to pin to (default 1), `--matrix` (everything), `--requests N`
- * measured (default 2000), `--warmup N` (default 5000), `--repeat K` fresh processes per cell
+ * measured (default 1000), `--warmup N` (default 5000), `--repeat K` fresh processes per cell
  * (default 1), `--merge a.json,b.json` pool the cells of separate runs into `--out`, `--keep` keep callgrind's output files in results/callgrind/ (A runs with
  * `--perf-basic-prof` and its perf map is kept beside them, for callgrind-functions.ts), `--out NAME` (default `latest`: the
  * cells measured are merged into results/latest.{json,md}, replacing their old figures).
@@ -33,12 +33,11 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type Framework, type RunningServer, startServer, taskset } from './harness.ts';
+import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { request, type Variant } from './variants.ts';
 
@@ -87,22 +86,23 @@ const FLOOR: Record<keyof typeof VARIANTS, Variant> = {
  * (README.md, "Why the figure repeats", says what each one fixes):
  * - `--predictable`: one thread (no concurrent compiler or GC helpers racing the main thread) and
  *   a deterministic heap.
- * - `--predictable-gc-schedule`: GC limits that do not depend on timing.
  * - `--random-seed=1`, `--hash-seed=1`: the same Math.random sequence and string hash layout.
  * - `--no-memory-reducer`: no timer-driven extra GCs when the process looks idle.
- * - `--min-semi-space-size`/`--max-semi-space-size` (MB): a fixed young generation, so scavenges
- *   come every so many bytes allocated, not after a size the heap grew to by chance.
+ * - `--min-semi-space-size`/`--max-semi-space-size` (MB): a young generation large enough that
+ *   the measured requests allocate into it without a single GC (A checks: see {@link measure}).
+ *   Not `--predictable-gc-schedule`: it fixes 4 MB semi-spaces whatever these flags say, so
+ *   scavenges (and, as objects got promoted, mark-compacts) fell into the window, and how many
+ *   mark-compacts fell into a window decided several percent of the figure.
  * - `--no-flush-bytecode`: functions keep their bytecode (and tiering state) across GCs.
- * Besides, A runs with `--expose-gc` and does one full GC (asked over IPC) before counting starts.
+ * Besides, A runs with `--expose-gc`; it does one full GC (asked over IPC) before counting starts.
  */
 export const STEADY_FLAGS = [
   '--predictable',
-  '--predictable-gc-schedule',
   '--random-seed=1',
   '--hash-seed=1',
   '--no-memory-reducer',
-  '--min-semi-space-size=16',
-  '--max-semi-space-size=16',
+  '--min-semi-space-size=128',
+  '--max-semi-space-size=128',
   '--no-flush-bytecode',
 ] as const;
 
@@ -121,7 +121,7 @@ const { values: args } = parseArgs({
     framework: { type: 'string', default: 'express,fastify,nest' },
     variant: { type: 'string' },
     matrix: { type: 'boolean', default: false },
-    requests: { type: 'string', default: '2000' },
+    requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '5000' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
@@ -148,39 +148,22 @@ function nodeVersion(binary: string): string {
   return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
 }
 
-/** One keep-alive connection, one request at a time: the same work for A whatever the load. */
-function client() {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (url: string, headers: Record<string, string>) =>
-    new Promise<string>((resolve, reject) => {
-      const req = httpRequest(url, { agent, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(body)
-            : reject(new Error(`${url} answered ${res.statusCode}: ${body}`)),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  return { get, close: () => agent.destroy() };
-}
-
-/** Ask A for a full GC (server.ts answers over IPC once it is done). */
-function fullGc(server: RunningServer): Promise<void> {
+/**
+ * server.ts's allocation window: `alloc start` makes A do a full GC and start a GC profiler;
+ * `alloc stop` answers how many GCs ran since (and how many bytes were allocated).
+ */
+function allocationWindow(
+  server: RunningServer,
+  message: 'alloc start' | 'alloc stop',
+): Promise<{ gcs?: number; allocated?: number }> {
   return new Promise((resolve) => {
-    const onMessage = (message: unknown) => {
-      if (message !== 'gc done') return;
+    const onMessage = (answer: unknown) => {
+      if (typeof answer !== 'object' || answer === null || !('alloc' in answer)) return;
       server.child.off('message', onMessage);
-      resolve();
+      resolve((answer as { alloc: { gcs?: number; allocated?: number } }).alloc);
     };
     server.child.on('message', onMessage);
-    server.child.send('gc');
+    server.child.send(message);
   });
 }
 
@@ -251,12 +234,20 @@ async function measure(
       if (i % 1000 === 999) console.log(`  warm-up ${i + 1}/${options.warmup}`);
     }
     const warm = Date.now();
-    await fullGc(a);
+    await allocationWindow(a, 'alloc start');
     instrumentation('on', a.child.pid!);
     for (let i = 0; i < options.requests; i++) await call();
     // Dump while counting: the exit dump after `-i off` reports nothing.
     execFileSync('callgrind_control', ['-d', String(a.child.pid!)], { stdio: 'ignore' });
     instrumentation('off', a.child.pid!);
+    // The figure is the requests' own work, with no GC in it: a GC in the window would charge
+    // one cell and not the next (alloc.ts measures what each variant allocates instead).
+    const window = await allocationWindow(a, 'alloc stop');
+    if (window.gcs !== 0) {
+      throw new Error(
+        `${framework}/${variant}: ${window.gcs} GC(s) ran while counting (${window.allocated} bytes allocated); measure fewer --requests`,
+      );
+    }
     http.close();
     console.log(
       `  warm-up ${((warm - started) / 1000).toFixed(0)} s, measured ${((Date.now() - warm) / 1000).toFixed(0)} s`,

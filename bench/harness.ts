@@ -8,9 +8,11 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { buildSync } from 'esbuild';
 
 /** Frameworks a bench server can run. `http` is bare `node:http`; `nest` is Nest on Express. */
 export type Framework = 'express' | 'fastify' | 'http' | 'nest';
@@ -51,8 +53,33 @@ export interface StartOptions {
   readonly wrapper?: readonly string[];
 }
 
-const SERVER_ENTRY = fileURLToPath(new URL('./server.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
+const SERVER_SOURCE = fileURLToPath(new URL('./server.ts', import.meta.url));
+const SERVER_ENTRY = fileURLToPath(new URL('./.build/server.mjs', import.meta.url));
+
+let serverBuilt = false;
+
+/**
+ * Compile server.ts (with passports.ts and variants.ts; packages stay imports) to plain JavaScript
+ * once per parent process. The servers run that file with no loader: under tsx, every request of
+ * A went through tsx's module hooks (7-14k instructions per request under callgrind, differently
+ * per variant), which is neither what production runs nor the same for every variant.
+ */
+function serverEntry(): string {
+  if (!serverBuilt) {
+    buildSync({
+      entryPoints: [SERVER_SOURCE],
+      outfile: SERVER_ENTRY,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+    serverBuilt = true;
+  }
+  return SERVER_ENTRY;
+}
 
 let tasksetPath: string | null | undefined;
 
@@ -99,9 +126,7 @@ export function startServer(spec: ServerSpec, options: StartOptions = {}): Promi
     ...(options.wrapper ?? []),
     options.execPath ?? process.execPath,
     ...(options.nodeFlags ?? []),
-    '--import',
-    TSX,
-    SERVER_ENTRY,
+    serverEntry(),
     JSON.stringify(spec),
   ];
   const pin = options.cpu !== undefined ? taskset() : null;
@@ -297,4 +322,27 @@ export function formatSpread(value: Spread, digits = 3): string {
 export function formatRps(value: Spread): string {
   const format = (n: number) => Math.round(n).toLocaleString('en-US');
   return `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
+}
+
+/** One keep-alive connection, one request at a time: the same work for A whatever the load. */
+export function client() {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (url: string, headers: Record<string, string>) =>
+    new Promise<string>((resolve, reject) => {
+      const req = httpRequest(url, { agent, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(body)
+            : reject(new Error(`${url} answered ${res.statusCode}: ${body}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { get, close: () => agent.destroy() };
 }

@@ -1,7 +1,7 @@
 /**
  * One bench server, in its own process (started by harness.ts, never run by hand):
  *
- *   node --import tsx server.ts '<ServerSpec as JSON>'
+ *   node .build/server.mjs '<ServerSpec as JSON>'   (harness.ts compiles this file there with esbuild)
  *
  * It listens on a loopback port, sends `{ port }` over IPC, and exits when the parent disconnects.
  * Everything is loaded dynamically, after the variant is known, so a process only loads what its
@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { GCProfiler, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import type { Relay } from '@passport-relay/core';
 import type { Framework, ServerSpec } from './harness.ts';
 import { type RelayKind, serverRelay } from './passports.ts';
@@ -194,10 +195,52 @@ async function main(): Promise<void> {
   // every measurement starts from the same heap and no old-generation GC left over from the
   // warm-up lands in one measurement and not in the next.
   process.on('message', (message) => {
+    if (message === 'alloc start' || message === 'alloc stop') {
+      process.send?.({ alloc: allocationWindow(message) });
+      return;
+    }
     if (message !== 'gc') return;
     (globalThis as { gc?: () => void }).gc?.();
     process.send?.('gc done');
   });
+}
+
+let window: { heap: number; newSpace: number; profiler: GCProfiler } | undefined;
+
+/** Used bytes of the whole heap and of the young generation. */
+function heapUsed(): { heap: number; newSpace: number } {
+  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+  return { heap: getHeapStatistics().used_heap_size, newSpace: newSpace?.space_used_size ?? 0 };
+}
+
+/**
+ * alloc.ts's window: `alloc start` forces a full GC and notes the used heap; `alloc stop` notes it
+ * again without collecting (what was allocated since, as long as no GC ran: the answer says how
+ * many did), then forces a full GC and notes what stayed (retained).
+ */
+function allocationWindow(message: 'alloc start' | 'alloc stop'): object {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('alloc.ts runs A with --expose-gc');
+  if (message === 'alloc start') {
+    gc();
+    const profiler = new GCProfiler();
+    profiler.start();
+    const used = heapUsed();
+    window = { ...used, profiler };
+    return used;
+  }
+  const used = heapUsed();
+  const gcs = window!.profiler.stop()?.statistics.length ?? 0;
+  gc();
+  const after = heapUsed();
+  const start = window!;
+  window = undefined;
+  return {
+    allocated: used.heap - start.heap,
+    allocatedNewSpace: used.newSpace - start.newSpace,
+    retained: after.heap - start.heap,
+    gcs,
+  };
 }
 
 async function listen(

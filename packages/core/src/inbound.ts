@@ -18,6 +18,7 @@ export interface InboundRelay<T extends object = PassportFields> {
   extract(carrier: HeaderCarrier, options?: ExtractOptions): RelayContext<T>;
   runWith<R>(context: RelayContext<T>, fn: () => R): R;
   bind<F extends (...args: never[]) => unknown>(fn: F): F;
+  currentContext(): RelayContext<T> | undefined;
 }
 
 /**
@@ -57,6 +58,10 @@ export function requirement<Req>(
   );
 }
 
+// The two extract options admit passes, made once: an options object per request was garbage.
+const REQUIRED: ExtractOptions = Object.freeze({ required: true });
+const OPTIONAL: ExtractOptions = Object.freeze({ required: false });
+
 /**
  * The inbound decision for one request: its context, or the `PassportError` it is refused with.
  * Anything that is not a refusal (a bug) is thrown, for the framework's error handling.
@@ -74,7 +79,7 @@ export function admit<T extends object>(
   required: boolean,
 ): RelayContext<T> | PassportError {
   try {
-    return relay.extract(headers, { required });
+    return relay.extract(headers, required ? REQUIRED : OPTIONAL);
   } catch (error) {
     if (isPassportError(error)) return error;
     throw error;
@@ -84,6 +89,7 @@ export function admit<T extends object>(
 /** Something with Node's `EventEmitter.emit`: an `IncomingMessage` or a `ServerResponse`. */
 interface Emitter {
   emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount?(event: string | symbol): number;
 }
 
 /**
@@ -108,11 +114,35 @@ export function runNodeRequest<T extends object, R>(
   res: Emitter | undefined,
   fn: () => R,
 ): R {
-  return relay.runWith(context, () => {
-    req.emit = relay.bind(req.emit);
-    if (res !== undefined) res.emit = relay.bind(res.emit);
-    return fn();
-  });
+  bindEmits(relay, context, req, res);
+  return relay.runWith(context, fn);
+}
+
+/**
+ * Make `req.emit` and `res.emit` run their listeners in `context`. One function serves both
+ * emitters: a request allocates one closure, where a `relay.bind` per emitter and a wrapper
+ * around `fn` made three. An emit from inside the context (the handler's own) calls the original
+ * directly; entering the context again would only allocate a new async context frame.
+ */
+function bindEmits<T extends object>(
+  relay: InboundRelay<T>,
+  context: RelayContext<T>,
+  req: Emitter,
+  res: Emitter | undefined,
+): void {
+  const reqEmit = req.emit;
+  const resEmit = res?.emit;
+  function emitInContext(this: Emitter, event: string | symbol, ...args: unknown[]): boolean {
+    const emit = resEmit !== undefined && this === res ? resEmit : reqEmit;
+    // In the context already, or no listener to run (nothing could see the context): the original
+    // emit, without entering the context (a closure and an async context frame per emit).
+    if (relay.currentContext() === context || this.listenerCount?.(event) === 0) {
+      return emit.call(this, event, ...args);
+    }
+    return relay.runWith(context, () => emit.call(this, event, ...args));
+  }
+  req.emit = emitInContext;
+  if (res !== undefined) res.emit = emitInContext;
 }
 
 export type { PassportError };

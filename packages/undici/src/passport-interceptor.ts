@@ -1,4 +1,9 @@
-import { PassportError, type PassportFields, type Relay } from '@passport-relay/core';
+import {
+  PassportError,
+  type PassportFields,
+  type Relay,
+  type RelayContext,
+} from '@passport-relay/core';
 import type { Dispatcher } from 'undici';
 import { CARRIER_ACCESS, OutboundHeaderCarrier } from './internal/outbound-header-carrier.js';
 import { legacyRedirectGuard, RedirectGuard } from './internal/redirect-guard.js';
@@ -59,12 +64,13 @@ export function passportInterceptor<T extends object = PassportFields>(
     return carrier;
   };
   /**
-   * Per handler, the decision bound to the context of its first dispatch (`null`: there was none).
-   * Redirect and retry handlers dispatch their next hop from socket callbacks, where the current
-   * context belongs to whoever owns the socket; they pass the same handler, so the hop is decided
-   * with its own caller's context.
+   * Per handler, the context of its first dispatch (`null`: there was none). Redirect and retry
+   * handlers dispatch their next hop from socket callbacks, where the current context belongs to
+   * whoever owns the socket; they pass the same handler, so the hop is decided with its own
+   * caller's context. The context itself is kept, not a function bound to it: a bound closure per
+   * request was garbage on every call.
    */
-  const firstDispatch = new WeakMap<object, Decide | null>();
+  const firstDispatch = new WeakMap<object, RelayContext<T> | null>();
 
   return (dispatch) =>
     function passportRelay(opts, handler) {
@@ -77,16 +83,25 @@ export function passportInterceptor<T extends object = PassportFields>(
       ) {
         return dispatch(opts, handler);
       }
-      let decideHop = firstDispatch.get(handler);
-      if (decideHop === undefined) {
-        const bound = relay.bind(decide);
-        decideHop = bound === decide ? null : bound;
-        firstDispatch.set(handler, decideHop);
+      let context = firstDispatch.get(handler);
+      if (context === undefined) {
+        context = relay.currentContext() ?? null;
+        firstDispatch.set(handler, context);
       }
-      if (decideHop === null || opts.origin === undefined || opts.origin === null) {
+      const origin = opts.origin;
+      // No context, or one with nothing to forward: no decision, no carrier, the call as it is.
+      if (
+        context === null ||
+        context.headers.length === 0 ||
+        origin === undefined ||
+        origin === null
+      ) {
         return dispatch(opts, handler);
       }
-      const carrier = decideHop(opts.origin, opts.headers);
+      const carrier =
+        relay.currentContext() === context
+          ? decide(origin, opts.headers)
+          : relay.runWith(context, () => decide(origin, opts.headers));
       if (!carrier.changed) return dispatch(opts, handler);
       const headers = carrier.result() as NonNullable<Dispatcher.DispatchOptions['headers']>;
       if (carrier.added === 0) return dispatch({ ...opts, headers }, handler);

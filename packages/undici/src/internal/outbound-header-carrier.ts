@@ -56,6 +56,8 @@ export class OutboundHeaderCarrier {
 
   /** Whether the caller set `name` (lower case) explicitly. */
   has(name: string): boolean {
+    // A plain object (what fetch dispatches) is asked directly: no set of its names to build.
+    if (this.#shape === 'object') return hasOwnName(this.#source as object, name);
     this.#present ??= this.#collectNames();
     return this.#present.has(name);
   }
@@ -135,6 +137,20 @@ export class OutboundHeaderCarrier {
 }
 
 /** An object undici iterates (own `Symbol.iterator`), replaying `entries` every time. */
+/** Whether `headers` has a set (not `undefined`) header `name` (lower case), in any case. */
+function hasOwnName(headers: object, name: string): boolean {
+  for (const key in headers) {
+    if (
+      Object.hasOwn(headers, key) &&
+      (headers as Record<string, unknown>)[key] !== undefined &&
+      key.toLowerCase() === name
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function replay(entries: readonly unknown[]): Iterable<unknown> {
   return {
     [Symbol.iterator]: () => entries[Symbol.iterator](),
