@@ -136,7 +136,6 @@ export class OutboundHeaderCarrier {
   }
 }
 
-/** An object undici iterates (own `Symbol.iterator`), replaying `entries` every time. */
 /** Whether `headers` has a set (not `undefined`) header `name` (lower case), in any case. */
 function hasOwnName(headers: object, name: string): boolean {
   for (const key in headers) {
@@ -151,6 +150,7 @@ function hasOwnName(headers: object, name: string): boolean {
   return false;
 }
 
+/** An object undici iterates (own `Symbol.iterator`), replaying `entries` every time. */
 function replay(entries: readonly unknown[]): Iterable<unknown> {
   return {
     [Symbol.iterator]: () => entries[Symbol.iterator](),
