@@ -22,6 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliArgs } from './cli-args.ts';
 import { client, type Framework, type RunningServer, startServer } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
@@ -39,6 +40,7 @@ const FLAGS = [
 ];
 
 const { values: args } = parseArgs({
+  args: cliArgs(),
   options: {
     runtime: { type: 'string', default: '26' },
     framework: { type: 'string', default: 'express' },

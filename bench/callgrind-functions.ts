@@ -18,8 +18,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { cliArgs } from './cli-args.ts';
 
 const { values: args, positionals } = parseArgs({
+  args: cliArgs(),
   options: {
     requests: { type: 'string', default: '2000' },
     top: { type: 'string', default: '40' },

@@ -37,6 +37,7 @@ import { cpus, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliArgs } from './cli-args.ts';
 import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
@@ -109,6 +110,7 @@ interface CellResult {
 }
 
 const { values: args } = parseArgs({
+  args: cliArgs(),
   options: {
     runtime: { type: 'string', default: '26' },
     framework: { type: 'string', default: 'express,fastify,nest' },

@@ -20,9 +20,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRelay, signedCodec } from '@passport-relay/core';
+import { cliArgs } from './cli-args.ts';
 import { nodeFor } from './runtimes.ts';
 
 const { values: args } = parseArgs({
+  args: cliArgs(),
   options: {
     child: { type: 'boolean', default: false },
     runtime: { type: 'string', default: '26' },

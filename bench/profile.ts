@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkChain } from './chain.ts';
+import { cliArgs } from './cli-args.ts';
 import { CORES, type Framework, load, pinLoadGenerator, startServer } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { request, type Variant } from './variants.ts';
@@ -223,6 +224,7 @@ function report(
 }
 
 const { values } = parseArgs({
+  args: cliArgs(),
   options: {
     framework: { type: 'string', default: 'express' },
     variant: { type: 'string', default: 'relaySignedUncached' },

@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CHAIN_FRAMEWORKS, CHAIN_VARIANTS, type FrameworkResult, runChainBench } from './chain.ts';
+import { cliArgs } from './cli-args.ts';
 import {
   CORES,
   formatRps,
@@ -29,6 +30,7 @@ import { type MicroFigures, microTable, runMicroBench } from './micro.ts';
 import { newSecret } from './passports.ts';
 
 const { values } = parseArgs({
+  args: cliArgs(),
   options: {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
