@@ -132,14 +132,17 @@ function bindEmits<T extends object>(
 ): void {
   const reqEmit = req.emit;
   const resEmit = res?.emit;
-  function emitInContext(this: Emitter, event: string | symbol, ...args: unknown[]): boolean {
+  function emitInContext(this: Emitter, event: string | symbol): boolean {
     const emit = resEmit !== undefined && this === res ? resEmit : reqEmit;
+    // `arguments`, not a rest parameter and a spread: no array per emit.
+    // biome-ignore lint/complexity/noArguments: forwards every argument of the emit, allocation-free
+    const args = arguments as unknown as unknown[];
     // In the context already, or no listener to run (nothing could see the context): the original
     // emit, without entering the context (a closure and an async context frame per emit).
     if (relay.currentContext() === context || this.listenerCount?.(event) === 0) {
-      return emit.call(this, event, ...args);
+      return emit.apply(this, args as never);
     }
-    return relay.runWith(context, () => emit.call(this, event, ...args));
+    return relay.runWith(context, () => emit.apply(this, args as never));
   }
   req.emit = emitInContext;
   if (res !== undefined) res.emit = emitInContext;

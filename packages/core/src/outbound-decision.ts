@@ -110,7 +110,7 @@ export function decideHop(
     return strip.length === 0 ? NOTHING : { add: NOTHING.add, strip };
   }
   if (headers === undefined || headers.length === 0) return NOTHING;
-  const add = headers.filter(([name]) => !request.has(name));
+  const add = withoutPresent(headers, request);
   if (add.length === 0) {
     // Still a decision: the caller's own headers go as they are, and observers (the doctor)
     // must see that this hop was decided, not missed.
@@ -126,6 +126,16 @@ export function decideHop(
     });
   }
   return { add, strip: NOTHING.strip };
+}
+
+/** `headers` minus those `request` has; `headers` itself (no copy) when it has none, the usual case. */
+function withoutPresent(headers: OutboundHeaders, request: HopRequest): OutboundHeaders {
+  for (let i = 0; i < headers.length; i++) {
+    if (request.has((headers[i] as OutboundHeaders[number])[0])) {
+      return headers.filter(([name]) => !request.has(name));
+    }
+  }
+  return headers;
 }
 
 /**

@@ -4,8 +4,9 @@ import {
   type Relay,
   type RelayContext,
 } from '@passport-relay/core';
+import { decideHop } from '@passport-relay/core/adapter';
 import type { Dispatcher } from 'undici';
-import { CARRIER_ACCESS, OutboundHeaderCarrier } from './internal/outbound-header-carrier.js';
+import { OutboundHeaderCarrier } from './internal/outbound-header-carrier.js';
 import { legacyRedirectGuard, RedirectGuard } from './internal/redirect-guard.js';
 
 type Decide = (origin: string | URL, headers: unknown) => OutboundHeaderCarrier;
@@ -58,9 +59,10 @@ export function passportInterceptor<T extends object = PassportFields>(
   relay: Relay<T>,
 ): Dispatcher.DispatcherComposeInterceptor {
   assertRelay(relay, 'passportInterceptor(relay)');
+  // core's decision for the hop, with the carrier as the request it asks about (no adapter object).
   const decide: Decide = (origin, headers) => {
     const carrier = new OutboundHeaderCarrier(headers);
-    relay.propagate(origin, carrier, CARRIER_ACCESS);
+    carrier.add(decideHop(relay, origin, carrier).add);
     return carrier;
   };
   /**

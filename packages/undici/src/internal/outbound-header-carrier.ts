@@ -1,6 +1,9 @@
-import type { HeaderAccess } from '@passport-relay/core';
+import type { OutboundHeaders } from '@passport-relay/core';
+import type { HopRequest } from '@passport-relay/core/adapter';
 
 type Entry = readonly [unknown, unknown];
+
+const NONE: OutboundHeaders = Object.freeze([]);
 
 /** How the caller gave undici its headers; the copy we dispatch keeps the same shape. */
 type Shape = 'none' | 'object' | 'flat' | 'pairs' | 'iterable';
@@ -35,14 +38,15 @@ function shapeOf(headers: unknown): Shape {
  * array, array of pairs, or an iterable such as `Headers` or `Map`), plus the headers the relay
  * adds. Never mutates the caller's container: {@link result} is a copy when anything was added.
  */
-export class OutboundHeaderCarrier {
+export class OutboundHeaderCarrier implements HopRequest {
   readonly #source: unknown;
   readonly #shape: Shape;
   /** Entries of a one-shot iterable, read once and replayed. */
   #entries: Entry[] | undefined;
   /** Lower-case names the caller set to a value undici sends (anything but `undefined`). */
   #present: Set<string> | undefined;
-  readonly #added: [string, string][] = [];
+  /** The headers the relay adds: its own decision's list, kept as it is (no copy). */
+  #added: OutboundHeaders = NONE;
 
   constructor(headers: unknown) {
     this.#source = headers;
@@ -62,8 +66,9 @@ export class OutboundHeaderCarrier {
     return this.#present.has(name);
   }
 
-  set(name: string, value: string): void {
-    this.#added.push([name, value]);
+  /** Add `headers` (core's `decideHop` result: names the caller did not set) to the result. */
+  add(headers: OutboundHeaders): void {
+    this.#added = this.#added.length === 0 ? headers : [...this.#added, ...headers];
   }
 
   /**
@@ -76,14 +81,19 @@ export class OutboundHeaderCarrier {
     switch (this.#shape) {
       case 'none':
         return added.length === 0 ? source : Object.fromEntries(added);
-      case 'object':
-        return added.length === 0
-          ? source
-          : { ...(source as object), ...Object.fromEntries(added) };
+      case 'object': {
+        if (added.length === 0) return source;
+        const copy: Record<string, unknown> = { ...(source as object) };
+        for (const [name, value] of added) copy[name] = value;
+        return copy;
+      }
       case 'flat':
         return added.length === 0 ? source : [...(source as unknown[]), ...added.flat()];
       case 'pairs':
-        return added.length === 0 ? source : [...(source as unknown[]), ...added];
+        // Fresh pairs: the relay's own are shared by every request of the context.
+        return added.length === 0
+          ? source
+          : [...(source as unknown[]), ...added.map(([name, value]) => [name, value])];
       case 'iterable': {
         if (this.#entries === undefined) return source;
         return replay([...this.#entries, ...added]);
@@ -140,6 +150,8 @@ export class OutboundHeaderCarrier {
 function hasOwnName(headers: object, name: string): boolean {
   for (const key in headers) {
     if (
+      // Lower-casing only names of the right length: most are not, and fetch's are all lower case.
+      key.length === name.length &&
       Object.hasOwn(headers, key) &&
       (headers as Record<string, unknown>)[key] !== undefined &&
       key.toLowerCase() === name
@@ -156,9 +168,3 @@ function replay(entries: readonly unknown[]): Iterable<unknown> {
     [Symbol.iterator]: () => entries[Symbol.iterator](),
   };
 }
-
-/** `relay.propagate` access to an {@link OutboundHeaderCarrier}. */
-export const CARRIER_ACCESS: HeaderAccess<OutboundHeaderCarrier> = Object.freeze({
-  has: (carrier: OutboundHeaderCarrier, name: string) => carrier.has(name),
-  set: (carrier: OutboundHeaderCarrier, name: string, value: string) => carrier.set(name, value),
-});

@@ -31,6 +31,11 @@ const LEGACY_CALLBACKS = [
   'onRequestSent',
 ] as const;
 
+type LegacyGuardClass = new (handler: Handler) => Handler;
+
+/** One guard class per set of callbacks a handler has (a bit per {@link LEGACY_CALLBACKS} entry). */
+const legacyGuardClasses: (LegacyGuardClass | undefined)[] = [];
+
 /**
  * {@link RedirectGuard} for a handler of undici's older interface (`onConnect`, `onHeaders`, ...),
  * which Node's built-in `fetch` and `undici.request` dispatch with. Keeping the handler in that
@@ -39,29 +44,55 @@ const LEGACY_CALLBACKS = [
  *
  * The guard has exactly the callbacks the handler has (undici checks which ones exist), each called
  * on the handler itself; `onConnect` aborts a redirect's later hop, as `onRequestStart` does above.
+ * The callbacks live on a class made once per set of callbacks, so a request allocates the guard
+ * and nothing else (a closure per callback per request was most of what a call here allocated).
  */
 export function legacyRedirectGuard(handler: Handler): Handler {
   const legacy = handler as Record<string, unknown>;
-  const guard: Record<string, unknown> = {
-    onConnect(abort: (reason?: Error) => void, context: unknown) {
+  let callbacks = 0;
+  for (let i = 0; i < LEGACY_CALLBACKS.length; i++) {
+    if (typeof legacy[LEGACY_CALLBACKS[i] as string] === 'function') callbacks |= 1 << i;
+  }
+  let Guard = legacyGuardClasses[callbacks];
+  if (Guard === undefined) {
+    Guard = legacyGuardClass(callbacks);
+    legacyGuardClasses[callbacks] = Guard;
+  }
+  return new Guard(handler);
+}
+
+function legacyGuardClass(callbacks: number): LegacyGuardClass {
+  class LegacyRedirectGuard {
+    readonly handler: Record<string, unknown>;
+
+    constructor(handler: Handler) {
+      this.handler = handler as Record<string, unknown>;
+    }
+
+    onConnect(abort: (reason?: Error) => void, context: unknown): unknown {
       if (isRedirectHop(context)) {
         abort(new PassportError('ERR_PASSPORT_OPTIONS', REDIRECT_INSIDE_MESSAGE));
         return;
       }
-      return (legacy.onConnect as ((...args: unknown[]) => unknown) | undefined)?.call(
-        handler,
-        abort,
-        context,
-      );
-    },
-  };
-  for (const name of LEGACY_CALLBACKS) {
-    const callback = legacy[name];
-    if (typeof callback === 'function') {
-      guard[name] = (...args: unknown[]) => callback.apply(handler, args);
+      const onConnect = this.handler.onConnect as ((...args: unknown[]) => unknown) | undefined;
+      return onConnect?.call(this.handler, abort, context);
     }
   }
-  return guard as Handler;
+  LEGACY_CALLBACKS.forEach((name, i) => {
+    if ((callbacks & (1 << i)) === 0) return;
+    Object.defineProperty(LegacyRedirectGuard.prototype, name, {
+      // `arguments`, not a rest parameter: no array per response chunk.
+      value: function forward(this: LegacyRedirectGuard) {
+        const handler = this.handler;
+        // biome-ignore lint/complexity/noArguments: forwards whatever undici passed, allocation-free
+        const args = arguments as unknown as unknown[];
+        return (handler[name] as (...args: unknown[]) => unknown).apply(handler, args);
+      },
+      writable: true,
+      configurable: true,
+    });
+  });
+  return LegacyRedirectGuard as unknown as LegacyGuardClass;
 }
 
 /**
