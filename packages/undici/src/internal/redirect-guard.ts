@@ -19,17 +19,43 @@ function isRedirectHop(context: unknown): boolean {
   return Array.isArray(history) && history.length > 0;
 }
 
-/** The callbacks of undici's older handler interface, all forwarded as they are. */
-const LEGACY_CALLBACKS = [
-  'onUpgrade',
-  'onResponseStarted',
-  'onHeaders',
-  'onData',
-  'onComplete',
-  'onError',
-  'onBodySent',
-  'onRequestSent',
-] as const;
+type Legacy = Record<string, (...args: unknown[]) => unknown>;
+
+/**
+ * The callbacks of undici's older handler interface, each forwarded to the handler itself with the
+ * arguments undici 6, 7 and 8 call it with. One method each, shared by every guard: no closure per
+ * request and no `arguments` object per response chunk.
+ */
+const FORWARDERS: Record<
+  string,
+  (this: { readonly handler: Legacy }, ...args: never[]) => unknown
+> = {
+  onUpgrade(statusCode: unknown, rawHeaders: unknown, socket: unknown) {
+    return this.handler.onUpgrade?.(statusCode, rawHeaders, socket);
+  },
+  onResponseStarted() {
+    return this.handler.onResponseStarted?.();
+  },
+  onHeaders(statusCode: unknown, rawHeaders: unknown, resume: unknown, statusText: unknown) {
+    return this.handler.onHeaders?.(statusCode, rawHeaders, resume, statusText);
+  },
+  onData(chunk: unknown) {
+    return this.handler.onData?.(chunk);
+  },
+  onComplete(rawTrailers: unknown) {
+    return this.handler.onComplete?.(rawTrailers);
+  },
+  onError(error: unknown) {
+    return this.handler.onError?.(error);
+  },
+  onBodySent(chunk: unknown) {
+    return this.handler.onBodySent?.(chunk);
+  },
+  onRequestSent() {
+    return this.handler.onRequestSent?.();
+  },
+};
+const LEGACY_CALLBACKS = Object.keys(FORWARDERS);
 
 type LegacyGuardClass = new (handler: Handler) => Handler;
 
@@ -44,11 +70,11 @@ const legacyGuardClasses: (LegacyGuardClass | undefined)[] = [];
  *
  * The guard has exactly the callbacks the handler has (undici checks which ones exist), each called
  * on the handler itself; `onConnect` aborts a redirect's later hop, as `onRequestStart` does above.
- * The callbacks live on a class made once per set of callbacks, so a request allocates the guard
- * and nothing else (a closure per callback per request was most of what a call here allocated).
+ * The guard classes are made once per set of callbacks: a request allocates the guard and nothing
+ * else (a closure per callback per request, and a rest array per call, were most of what it cost).
  */
 export function legacyRedirectGuard(handler: Handler): Handler {
-  const legacy = handler as Record<string, unknown>;
+  const legacy = handler as unknown as Legacy;
   let callbacks = 0;
   for (let i = 0; i < LEGACY_CALLBACKS.length; i++) {
     if (typeof legacy[LEGACY_CALLBACKS[i] as string] === 'function') callbacks |= 1 << i;
@@ -63,10 +89,10 @@ export function legacyRedirectGuard(handler: Handler): Handler {
 
 function legacyGuardClass(callbacks: number): LegacyGuardClass {
   class LegacyRedirectGuard {
-    readonly handler: Record<string, unknown>;
+    readonly handler: Legacy;
 
     constructor(handler: Handler) {
-      this.handler = handler as Record<string, unknown>;
+      this.handler = handler as unknown as Legacy;
     }
 
     onConnect(abort: (reason?: Error) => void, context: unknown): unknown {
@@ -74,20 +100,13 @@ function legacyGuardClass(callbacks: number): LegacyGuardClass {
         abort(new PassportError('ERR_PASSPORT_OPTIONS', REDIRECT_INSIDE_MESSAGE));
         return;
       }
-      const onConnect = this.handler.onConnect as ((...args: unknown[]) => unknown) | undefined;
-      return onConnect?.call(this.handler, abort, context);
+      return this.handler.onConnect?.(abort, context);
     }
   }
   LEGACY_CALLBACKS.forEach((name, i) => {
     if ((callbacks & (1 << i)) === 0) return;
     Object.defineProperty(LegacyRedirectGuard.prototype, name, {
-      // `arguments`, not a rest parameter: no array per response chunk.
-      value: function forward(this: LegacyRedirectGuard) {
-        const handler = this.handler;
-        // biome-ignore lint/complexity/noArguments: forwards whatever undici passed, allocation-free
-        const args = arguments as unknown as unknown[];
-        return (handler[name] as (...args: unknown[]) => unknown).apply(handler, args);
-      },
+      value: FORWARDERS[name],
       writable: true,
       configurable: true,
     });
