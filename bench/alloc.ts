@@ -5,18 +5,21 @@
  *   sequential keep-alive client (this process) ──▶ A ──global fetch──▶ B
  *
  * Per cell: start B and A (A with `--expose-gc` and a young generation large enough that the
- * measured requests fit in it), send the warm-up requests, then `--rounds` times: A forces a full
- * GC and notes its used heap (`v8.getHeapStatistics().used_heap_size`) and starts a
- * `v8.GCProfiler`; `--requests` requests one after the other; A notes the used heap again (no GC
- * in between: the profiler must count none, else the round is thrown away and the command fails),
- * then forces a full GC and notes what stayed. Allocated per request = (used after − used before)
- * / requests; retained per request = (used after the last GC − used before) / requests.
+ * settling and measured requests fit in it), send the warm-up requests, then `--rounds` times: A
+ * forces a full GC and starts a `v8.GCProfiler`; `--settle` requests (the GC deoptimizes code that
+ * depended on V8's pretenuring decisions, and unoptimized code allocates what optimized code
+ * would not: callgrind.ts's README section says more); A notes its used heap
+ * (`v8.getHeapStatistics().used_heap_size`); `--requests` requests one after the other; A notes
+ * the used heap again (no GC since the full one: the profiler must count none, else the command
+ * fails), then forces a full GC and notes what stayed. Allocated per request = (used after − used
+ * before) / requests; retained per request = (used after the last GC − used after the first) /
+ * (settling + measured requests).
  *
  *   pnpm --filter ./bench run alloc -- --runtime 20,26 --framework express --variant alsFloor,relaySignedCached
  *
  * Flags: `--runtime` (default 26), `--framework` (default express), `--variant` (default
  * none,alsFloor,relayPlain,relaySignedCached), `--requests` (default 1000), `--warmup` (default
- * 3000), `--rounds` (default 3). Writes `results/alloc.{json,md}` (merged cell by cell).
+ * 5000), `--settle` (default 1000), `--rounds` (default 3). Writes `results/alloc.{json,md}` (merged cell by cell).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,18 +29,11 @@ import { cliArgs } from './cli-args.ts';
 import { client, type Framework, type RunningServer, startServer } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
+import { steadyFlags } from './steady-flags.ts';
 import { request, type Variant } from './variants.ts';
 
-/** callgrind.ts's steady flags but --predictable-gc-schedule (it fixes a small young generation), and 128 MB semi-spaces: 1,000 requests of 100 kB each stay young. */
-const FLAGS = [
-  '--expose-gc',
-  '--predictable',
-  '--random-seed=1',
-  '--hash-seed=1',
-  '--no-memory-reducer',
-  '--min-semi-space-size=128',
-  '--max-semi-space-size=128',
-];
+/** A's flags: callgrind.ts's, so both measure the same process (steady-flags.ts says why each). */
+const flags = (runtime: string) => ['--expose-gc', ...steadyFlags(runtime)];
 
 const { values: args } = parseArgs({
   args: cliArgs(),
@@ -46,14 +42,15 @@ const { values: args } = parseArgs({
     framework: { type: 'string', default: 'express' },
     variant: { type: 'string', default: 'none,alsFloor,relayPlain,relaySignedCached' },
     requests: { type: 'string', default: '1000' },
-    warmup: { type: 'string', default: '3000' },
+    warmup: { type: 'string', default: '5000' },
+    settle: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     'gc-count': { type: 'boolean', default: false },
   },
 });
 
 /**
- * `--gc-count`: a side run with callgrind.ts's flags (16 MB semi-spaces): no allocation figure,
+ * `--gc-count`: a side run with the flags callgrind.ts once used (16 MB semi-spaces): no allocation figure,
  * only how many GCs fall into each window of `--requests` requests (they are allowed here).
  * How many scavenges a callgrind window holds, and whether that number moves, decides how
  * repeatable the instruction figure can be.
@@ -88,7 +85,10 @@ interface AllocCell {
   readonly retained: number[];
 }
 
-function ask(server: RunningServer, message: 'alloc start' | 'alloc stop'): Promise<Window> {
+function ask(
+  server: RunningServer,
+  message: 'alloc start' | 'alloc mark' | 'alloc stop',
+): Promise<Window> {
   return new Promise((resolve) => {
     const onMessage = (answer: unknown) => {
       if (typeof answer !== 'object' || answer === null || !('alloc' in answer)) return;
@@ -110,7 +110,7 @@ async function measure(
   runtime: string,
   framework: Framework,
   variant: Variant,
-  options: { requests: number; warmup: number; rounds: number },
+  options: { requests: number; warmup: number; settle: number; rounds: number },
 ): Promise<Pick<AllocCell, 'allocated' | 'retained'>> {
   const execPath = nodeFor(runtime);
   const secret = newSecret();
@@ -121,7 +121,7 @@ async function measure(
   try {
     a = await startServer(
       { framework, variant, role: 'a', secret, downstream: b.origin },
-      { execPath, nodeFlags: args['gc-count'] ? GC_COUNT_FLAGS : FLAGS },
+      { execPath, nodeFlags: args['gc-count'] ? GC_COUNT_FLAGS : flags(runtime) },
     );
     const url = `${a.origin}/`;
     const call = async () => {
@@ -135,6 +135,10 @@ async function measure(
     const retained: number[] = [];
     for (let round = 0; round < options.rounds; round++) {
       await ask(a, 'alloc start');
+      if (!args['gc-count']) {
+        for (let i = 0; i < options.settle; i++) await call();
+        await ask(a, 'alloc mark');
+      }
       for (let i = 0; i < options.requests; i++) await call();
       const window = await ask(a, 'alloc stop');
       if (args['gc-count']) {
@@ -147,7 +151,8 @@ async function measure(
         );
       }
       allocated.push(window.allocated / options.requests);
-      retained.push(window.retained / options.requests);
+      // Retained is counted from the full GC, so over the settling requests too.
+      retained.push(window.retained / (options.settle + options.requests));
     }
     return { allocated, retained };
   } finally {
@@ -190,8 +195,9 @@ async function main(): Promise<void> {
   const settings = {
     requests: Number(args.requests),
     warmup: Number(args.warmup),
+    settle: Number(args.settle),
     rounds: Number(args.rounds),
-    flags: FLAGS.join(' '),
+    flags: `${flags('26').join(' ')} (Node 20: and --no-incremental-marking)`,
   };
   const path = fileURLToPath(new URL('./results/alloc.json', import.meta.url));
   const old = existsSync(path)

@@ -74,6 +74,9 @@ function owner(name: string, object: string): string {
     return 'V8 builtins';
   if (/^(?:JS|LazyCompile|Function|Script|RegExp):/.test(name)) return 'JS (other)';
   if (/^0x[0-9a-f]+$/.test(name)) return 'JIT (unnamed)';
+  // Maglev and TurboFan's own functions: callgrind.ts subtracts their inclusive cost from its
+  // figure, so a difference here is compilation that fell into one window, not request work.
+  if (/^v8::internal::(?:compiler|maglev)::/.test(name)) return 'V8 optimizing compilers';
   return object.split('/').pop() || 'native';
 }
 

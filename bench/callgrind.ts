@@ -8,9 +8,17 @@
  *
  * For each cell (runtime × framework × variant): start B, then A under
  * `valgrind --tool=callgrind --instr-atstart=no` with the flags in {@link STEADY_FLAGS}; send the
- * warm-up requests; `callgrind_control -i on`; send the measured requests one after the other on
- * one keep-alive connection; `callgrind_control -i off`; stop A and read the instruction total
- * callgrind writes at exit. Every answer is checked: B must echo the passport sent to A.
+ * warm-up requests; have A do a full GC, then send the settling requests (see {@link measure});
+ * `callgrind_control -i on`; send the measured requests one after the other on one keep-alive
+ * connection; dump; `callgrind_control -i off`; stop A and read the dump. Every answer is checked:
+ * B must echo the passport sent to A.
+ *
+ * The figure is the instructions A executes per request less those of V8's optimizing compilers
+ * (Maglev and TurboFan, everything under `v8::internal::Compiler::CompileOptimized`), which are
+ * counted and reported beside it: with `--predictable` they compile on the main thread, and how
+ * many compilations fall into a window of 1,000 requests is a matter of chance (15–48 % of the
+ * window's instructions on Node 20–26, 20,000 requests in), not of what the variant does per
+ * request.
  *
  *   pnpm --filter ./bench run callgrind -- --runtime 26 --framework express --variant relayPlain
  *   pnpm --filter ./bench run callgrind -- --matrix          # every runtime, framework, variant
@@ -18,7 +26,8 @@
  *
  * Flags: `--runtime 20,24,26` (a list; default 26), `--framework express,fastify,nest`,
  * `--variant ...` (default: every variant of the framework), `--core C` to pin to (default 1), `--matrix` (everything), `--requests N`
- * measured (default 1000), `--warmup N` (default 5000), `--repeat K` fresh processes per cell
+ * measured (default 1000), `--warmup N` (default 5000), `--settle N` requests between the full GC
+ * and the count (default 1000), `--repeat K` fresh processes per cell
  * (default 1), `--merge a.json,b.json` pool the cells of separate runs into `--out`, `--keep` keep callgrind's output files in results/callgrind/ (A runs with
  * `--perf-basic-prof` and its perf map is kept beside them, for callgrind-functions.ts), `--out NAME` (default `latest`: the
  * cells measured are merged into results/latest.{json,md}, replacing their old figures).
@@ -41,6 +50,7 @@ import { cliArgs } from './cli-args.ts';
 import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
+import { STEADY_FLAGS, steadyFlags } from './steady-flags.ts';
 import { request, type Variant } from './variants.ts';
 
 /** The variants measured per framework; the first of `floors` is what the others are compared to. */
@@ -75,38 +85,15 @@ const FLOOR: Record<keyof typeof VARIANTS, Variant> = {
   nest: 'clsFloor',
 };
 
-/**
- * Node and V8 flags that make A's instruction count repeat from one fresh process to the next
- * (README.md, "Why the figure repeats", says what each one fixes):
- * - `--predictable`: one thread (no concurrent compiler or GC helpers racing the main thread) and
- *   a deterministic heap.
- * - `--random-seed=1`, `--hash-seed=1`: the same Math.random sequence and string hash layout.
- * - `--no-memory-reducer`: no timer-driven extra GCs when the process looks idle.
- * - `--min-semi-space-size`/`--max-semi-space-size` (MB): a young generation large enough that
- *   the measured requests allocate into it without a single GC (A checks: see {@link measure}).
- *   Not `--predictable-gc-schedule`: it fixes 4 MB semi-spaces whatever these flags say, so
- *   scavenges (and, as objects got promoted, mark-compacts) fell into the window, and how many
- *   mark-compacts fell into a window decided several percent of the figure.
- * - `--no-flush-bytecode`: functions keep their bytecode (and tiering state) across GCs.
- * Besides, A runs with `--expose-gc`; it does one full GC (asked over IPC) before counting starts.
- */
-export const STEADY_FLAGS = [
-  '--predictable',
-  '--random-seed=1',
-  '--hash-seed=1',
-  '--no-memory-reducer',
-  '--min-semi-space-size=128',
-  '--max-semi-space-size=128',
-  '--no-flush-bytecode',
-] as const;
-
 interface CellResult {
   readonly runtime: string;
   readonly node: string;
   readonly framework: string;
   readonly variant: Variant;
-  /** Instructions per request of A, one per fresh measurement. */
+  /** Instructions per request of A, V8's optimizing compilers excluded: one per fresh measurement. */
   readonly instructions: number[];
+  /** Instructions per request in V8's optimizing compilers, beside each of `instructions`. */
+  readonly compiling: number[];
 }
 
 const { values: args } = parseArgs({
@@ -118,6 +105,7 @@ const { values: args } = parseArgs({
     matrix: { type: 'boolean', default: false },
     requests: { type: 'string', default: '1000' },
     warmup: { type: 'string', default: '5000' },
+    settle: { type: 'string', default: '1000' },
     repeat: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -179,12 +167,36 @@ function totalInstructions(file: string): number {
   return Number(match[1]);
 }
 
+/**
+ * The Ir spent in V8's optimizing compilers: the inclusive cost of
+ * `v8::internal::Compiler::CompileOptimized`, the one entry of Maglev and TurboFan jobs (OSR
+ * included) when `--predictable` runs them on the main thread. Zero when nothing compiled.
+ */
+function compilingInstructions(file: string): number {
+  const report = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  // `'2` and deeper are recursive entries, already inside the first one's inclusive cost.
+  const line = /^\s*([\d,]+) .*\bv8::internal::Compiler::CompileOptimized\((?:(?!'\d).)*$/m.exec(
+    report,
+  );
+  return line ? Number(line[1]!.replaceAll(',', '')) : 0;
+}
+
 async function measure(
   runtime: string,
   framework: Framework,
   variant: Variant,
-  options: { requests: number; warmup: number; keep: boolean; run: number; name: string },
-): Promise<number> {
+  options: {
+    requests: number;
+    warmup: number;
+    settle: number;
+    keep: boolean;
+    run: number;
+    name: string;
+  },
+): Promise<{ executed: number; compiling: number }> {
   const execPath = nodeFor(runtime);
   const secret = newSecret();
   const { headers, expected } = request(variant, issuer(secret), 'user-1');
@@ -212,7 +224,11 @@ async function measure(
           '--instr-atstart=no',
           `--callgrind-out-file=${outFile}`,
         ],
-        nodeFlags: [...STEADY_FLAGS, '--expose-gc', ...(options.keep ? ['--perf-basic-prof'] : [])],
+        nodeFlags: [
+          ...steadyFlags(runtime),
+          '--expose-gc',
+          ...(options.keep ? ['--perf-basic-prof'] : []),
+        ],
       },
     );
     const started = Date.now();
@@ -229,7 +245,11 @@ async function measure(
       if (i % 1000 === 999) console.log(`  warm-up ${i + 1}/${options.warmup}`);
     }
     const warm = Date.now();
+    // A full GC, so no old-generation GC left over from the warm-up lands in one window and not
+    // the next. It changes V8's pretenuring decisions and deoptimizes the code that depended on
+    // them (30–45 functions); the settling requests let that code tier up again uncounted.
     await allocationWindow(a, 'alloc start');
+    for (let i = 0; i < options.settle; i++) await call();
     instrumentation('on', a.child.pid!);
     for (let i = 0; i < options.requests; i++) await call();
     // Dump while counting: the exit dump after `-i off` reports nothing.
@@ -240,7 +260,7 @@ async function measure(
     const window = await allocationWindow(a, 'alloc stop');
     if (window.gcs !== 0) {
       throw new Error(
-        `${framework}/${variant}: ${window.gcs} GC(s) ran while counting (${window.allocated} bytes allocated); measure fewer --requests`,
+        `${framework}/${variant}: ${window.gcs} GC(s) ran while settling or counting (${window.allocated} bytes allocated); measure fewer --requests or --settle`,
       );
     }
     http.close();
@@ -254,6 +274,7 @@ async function measure(
     if (dumps.length !== 1) throw new Error(`expected one callgrind dump, found ${dumps}`);
     const dump = `${OUT_DIR}${dumps[0]}`;
     const total = totalInstructions(dump);
+    const compiling = compilingInstructions(dump);
     if (options.keep) {
       // A's JIT symbols (--perf-basic-prof), to name the JIT code callgrind only knows by address.
       copyFileSync(`/tmp/perf-${aPid}.map`, `${dump}.map`);
@@ -263,7 +284,10 @@ async function measure(
       rmSync(outFile, { force: true });
       rmSync(dump, { force: true });
     }
-    return total / options.requests;
+    return {
+      executed: (total - compiling) / options.requests,
+      compiling: compiling / options.requests,
+    };
   } finally {
     await a?.stop();
     await b.stop();
@@ -314,16 +338,16 @@ function markdown(results: readonly CellResult[], settings: object): string {
             : '';
         const repeat =
           cell.instructions.length > 1
-            ? ` [×${cell.instructions.length}, spread ${spreadPercent(cell.instructions).toFixed(2)} %]`
+            ? `×${cell.instructions.length}, spread ${spreadPercent(cell.instructions).toFixed(2)} %; `
             : '';
-        return `${k(value)}${over}${repeat}`;
+        return `${k(value)}${over} [${repeat}JIT ${k(median(cell.compiling))}]`;
       });
       lines.push(`| ${variant} | ${cells.join(' | ')} |`);
     }
     lines.push('');
   }
   lines.push(
-    'Percentages: over the floor of the framework (`alsFloor` for Express and Fastify, `clsFloor`, nestjs-cls alone, for Nest).',
+    "Instructions executed per request, V8's optimizing compilers excluded; in brackets, those spent compiling (Maglev and TurboFan) in the same window, per request. Percentages: over the floor of the framework (`alsFloor` for Express and Fastify, `clsFloor`, nestjs-cls alone, for Nest).",
     '',
   );
   return lines.join('\n');
@@ -338,9 +362,17 @@ async function main(): Promise<void> {
   )[];
   const requests = Number(args.requests);
   const warmup = Number(args.warmup);
+  const settle = Number(args.settle);
   const repeat = Number(args.repeat);
   for (const runtime of runtimes) nodeFor(runtime); // an unknown runtime fails before any cell
-  const settings = { requests, warmup, repeat, flags: STEADY_FLAGS.join(' '), core: CORE };
+  const settings = {
+    requests,
+    warmup,
+    settle,
+    repeat,
+    flags: `${STEADY_FLAGS.join(' ')} (Node 20: and --no-incremental-marking)`,
+    core: CORE,
+  };
   if (args.merge) {
     write(args.out ?? 'latest', mergedFrom(list(args.merge)), { merged: args.merge });
     return;
@@ -359,21 +391,24 @@ async function main(): Promise<void> {
         : VARIANTS[framework];
       for (const variant of variants as Variant[]) {
         const instructions: number[] = [];
+        const compiling: number[] = [];
         for (let run = 0; run < repeat; run++) {
           const started = Date.now();
           const perRequest = await measure(runtime, framework, variant, {
             requests,
             warmup,
+            settle,
             keep: args.keep!,
             run,
             name: args.out ?? 'latest',
           });
-          instructions.push(perRequest);
+          instructions.push(perRequest.executed);
+          compiling.push(perRequest.compiling);
           console.log(
-            `${node} ${framework} ${variant}: ${Math.round(perRequest).toLocaleString('en-US')} instructions/request (${Math.round((Date.now() - started) / 1000)} s)`,
+            `${node} ${framework} ${variant}: ${Math.round(perRequest.executed).toLocaleString('en-US')} instructions/request, ${Math.round(perRequest.compiling).toLocaleString('en-US')} more compiling (${Math.round((Date.now() - started) / 1000)} s)`,
           );
         }
-        results.push({ runtime, node, framework, variant, instructions });
+        results.push({ runtime, node, framework, variant, instructions, compiling });
       }
     }
   }
@@ -399,8 +434,10 @@ function write(name: string, results: readonly CellResult[], settings: object): 
   const date = new Date().toISOString();
   const same = (x: CellResult, y: CellResult) =>
     x.runtime === y.runtime && x.framework === y.framework && x.variant === y.variant;
+  // Cells without `compiling` were measured before the compilers were set apart: their figure
+  // holds a share of JIT compilation and is not comparable, so they go.
   const kept = (document.instructions?.results ?? []).filter(
-    (old) => !results.some((cell) => same(cell, old)),
+    (old) => old.compiling !== undefined && !results.some((cell) => same(cell, old)),
   );
   const merged = [
     ...kept,
@@ -444,20 +481,24 @@ function mergedFrom(files: readonly string[]): CellResult[] {
   for (const file of files) {
     const document = JSON.parse(readFileSync(file, 'utf8')) as { instructions?: InstructionsJson };
     for (const cell of document.instructions?.results ?? []) {
+      if (cell.compiling === undefined) continue; // measured with the compilers in: see write()
       const same = cells.find(
         (c) =>
           c.runtime === cell.runtime &&
           c.framework === cell.framework &&
           c.variant === cell.variant,
       );
-      if (same) same.instructions.push(...cell.instructions);
-      else
+      if (same) {
+        same.instructions.push(...cell.instructions);
+        same.compiling.push(...cell.compiling);
+      } else
         cells.push({
           runtime: cell.runtime,
           node: cell.node,
           framework: cell.framework,
           variant: cell.variant,
           instructions: [...cell.instructions],
+          compiling: [...cell.compiling],
         });
     }
   }

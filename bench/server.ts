@@ -195,7 +195,7 @@ async function main(): Promise<void> {
   // every measurement starts from the same heap and no old-generation GC left over from the
   // warm-up lands in one measurement and not in the next.
   process.on('message', (message) => {
-    if (message === 'alloc start' || message === 'alloc stop') {
+    if (message === 'alloc start' || message === 'alloc mark' || message === 'alloc stop') {
       process.send?.({ alloc: allocationWindow(message) });
       return;
     }
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   });
 }
 
-let window: { heap: number; newSpace: number; profiler: GCProfiler } | undefined;
+let window: { heap: number; newSpace: number; afterGc: number; profiler: GCProfiler } | undefined;
 
 /** Used bytes of the whole heap and of the young generation. */
 function heapUsed(): { heap: number; newSpace: number } {
@@ -214,11 +214,13 @@ function heapUsed(): { heap: number; newSpace: number } {
 }
 
 /**
- * alloc.ts's window: `alloc start` forces a full GC and notes the used heap; `alloc stop` notes it
- * again without collecting (what was allocated since, as long as no GC ran: the answer says how
- * many did), then forces a full GC and notes what stayed (retained).
+ * alloc.ts's window: `alloc start` forces a full GC and notes the used heap; `alloc mark` notes it
+ * again without collecting (the window then starts there: requests sent in between let the code
+ * the GC deoptimized tier up again); `alloc stop` notes it again (what was allocated since, as
+ * long as no GC ran: the answer says how many did since `alloc start`), then forces a full GC and
+ * notes what stayed (retained).
  */
-function allocationWindow(message: 'alloc start' | 'alloc stop'): object {
+function allocationWindow(message: 'alloc start' | 'alloc mark' | 'alloc stop'): object {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('alloc.ts runs A with --expose-gc');
   if (message === 'alloc start') {
@@ -226,7 +228,12 @@ function allocationWindow(message: 'alloc start' | 'alloc stop'): object {
     const profiler = new GCProfiler();
     profiler.start();
     const used = heapUsed();
-    window = { ...used, profiler };
+    window = { ...used, afterGc: used.heap, profiler };
+    return used;
+  }
+  if (message === 'alloc mark') {
+    const used = heapUsed();
+    window = { ...window!, ...used };
     return used;
   }
   const used = heapUsed();
@@ -238,7 +245,7 @@ function allocationWindow(message: 'alloc start' | 'alloc stop'): object {
   return {
     allocated: used.heap - start.heap,
     allocatedNewSpace: used.newSpace - start.newSpace,
-    retained: after.heap - start.heap,
+    retained: after.heap - start.afterGc,
     gcs,
   };
 }
