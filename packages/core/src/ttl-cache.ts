@@ -29,8 +29,8 @@ export interface TtlCacheOptions {
  * cache.get(token, Date.now()); // the passport, until its exp
  * ```
  */
-export class TtlCache<V> {
-  readonly #entries = new Map<string, { readonly value: V; readonly expiresAtMs: number }>();
+export class TtlCache<V, K = string> {
+  readonly #entries = new Map<K, { readonly value: V; readonly expiresAtMs: number }>();
   readonly #refreshOnRead: boolean;
   readonly maxEntries: number;
 
@@ -45,7 +45,7 @@ export class TtlCache<V> {
   }
 
   /** The value for `key`, or `undefined` when there is none or it expired by `nowMs`. */
-  get(key: string, nowMs = Date.now()): V | undefined {
+  get(key: K, nowMs = Date.now()): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (nowMs >= entry.expiresAtMs) {
@@ -60,11 +60,11 @@ export class TtlCache<V> {
   }
 
   /** Remember `value` until `expiresAtMs`; nothing when it has expired by `nowMs` already. */
-  set(key: string, value: V, expiresAtMs: number, nowMs = Date.now()): void {
+  set(key: K, value: V, expiresAtMs: number, nowMs = Date.now()): void {
     if (this.maxEntries === 0 || expiresAtMs <= nowMs) return;
     this.#entries.delete(key);
     if (this.#entries.size >= this.maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
+      this.#entries.delete(this.#entries.keys().next().value as K);
     }
     this.#entries.set(key, { value, expiresAtMs });
   }

@@ -131,6 +131,32 @@ describe('verification cache', () => {
     expect(uncached.extract({ passport: token })).not.toBe(uncached.extract({ passport: token }));
   });
 
+  it('serves only the exact value it verified: a value ending like a cached one is verified', () => {
+    // The cache is keyed by a signed value's length and last characters (its signature's): a
+    // forgery that keeps them, with other claims before them, must reach the signature check.
+    const cached = createRelay({ codec });
+    const token = mint('user-1');
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const otherPayload = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+        sub: 'user-2',
+      }),
+    ).toString('base64url');
+    expect(otherPayload).toHaveLength(payload.length);
+    const forged = `${header}.${otherPayload}.${signature}`;
+    const passport = cached.verify(token);
+    expect(() => cached.verify(forged)).toThrow(
+      expect.objectContaining({ code: 'ERR_PASSPORT_SIGNATURE' }),
+    );
+    expect(() => cached.extract({ passport: forged })).toThrow(
+      expect.objectContaining({ code: 'ERR_PASSPORT_SIGNATURE' }),
+    );
+    // The forgery took nothing from the cache and put nothing in it.
+    expect(cached.verify(token)).toBe(passport);
+    expect(cached.cache.size).toBe(1);
+  });
+
   it('verifies every request when the cache is off', () => {
     const uncached = createRelay({ codec, cache: false });
     const token = mint('user-1');
