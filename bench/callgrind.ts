@@ -374,7 +374,10 @@ async function main(): Promise<void> {
     core: CORE,
   };
   if (args.merge) {
-    write(args.out ?? 'latest', mergedFrom(list(args.merge)), { merged: args.merge });
+    // The runs merged are taken to have used this command line's window and flags (the defaults);
+    // repeats and cores differ between them, and each cell shows its own repeats.
+    const { repeat: _repeat, core: _core, ...window } = settings;
+    write(args.out ?? 'latest', mergedFrom(list(args.merge)), { ...window, merged: args.merge });
     return;
   }
   console.log(`callgrind: ${JSON.stringify(settings)}; load ${loadavg()[0]!.toFixed(2)}`);
