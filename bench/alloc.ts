@@ -26,10 +26,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.ts';
-import { client, type Framework, type RunningServer, startServer } from './harness.ts';
+import {
+  allocationWindow,
+  client,
+  type Framework,
+  type RunningServer,
+  startServer,
+} from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
-import { steadyFlags } from './steady-flags.ts';
+import { STEADY_FLAGS_SUMMARY, steadyFlags } from './steady-flags.ts';
 import { request, type Variant } from './variants.ts';
 
 /** A's flags: callgrind.ts's, so both measure the same process (steady-flags.ts says why each). */
@@ -67,13 +73,6 @@ const GC_COUNT_FLAGS = [
   '--no-flush-bytecode',
 ];
 
-interface Window {
-  readonly allocated: number;
-  readonly allocatedNewSpace: number;
-  readonly retained: number;
-  readonly gcs: number;
-}
-
 interface AllocCell {
   readonly runtime: string;
   readonly node: string;
@@ -83,21 +82,6 @@ interface AllocCell {
   readonly allocated: number[];
   /** Bytes still used after a full GC, per request, one per round. */
   readonly retained: number[];
-}
-
-function ask(
-  server: RunningServer,
-  message: 'alloc start' | 'alloc mark' | 'alloc stop',
-): Promise<Window> {
-  return new Promise((resolve) => {
-    const onMessage = (answer: unknown) => {
-      if (typeof answer !== 'object' || answer === null || !('alloc' in answer)) return;
-      server.child.off('message', onMessage);
-      resolve((answer as { alloc: Window }).alloc);
-    };
-    server.child.on('message', onMessage);
-    server.child.send(message);
-  });
 }
 
 const list = (value: string) =>
@@ -134,13 +118,13 @@ async function measure(
     const allocated: number[] = [];
     const retained: number[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      await ask(a, 'alloc start');
+      await allocationWindow(a, 'alloc start');
       if (!args['gc-count']) {
         for (let i = 0; i < options.settle; i++) await call();
-        await ask(a, 'alloc mark');
+        await allocationWindow(a, 'alloc mark');
       }
       for (let i = 0; i < options.requests; i++) await call();
-      const window = await ask(a, 'alloc stop');
+      const window = await allocationWindow(a, 'alloc stop');
       if (args['gc-count']) {
         console.log(`  round ${round + 1}: ${window.gcs} GC(s) in ${options.requests} requests`);
         continue;
@@ -197,7 +181,7 @@ async function main(): Promise<void> {
     warmup: Number(args.warmup),
     settle: Number(args.settle),
     rounds: Number(args.rounds),
-    flags: `${flags('26').join(' ')} (Node 20: and --no-incremental-marking)`,
+    flags: `--expose-gc ${STEADY_FLAGS_SUMMARY}`,
   };
   const path = fileURLToPath(new URL('./results/alloc.json', import.meta.url));
   const old = existsSync(path)

@@ -7,7 +7,7 @@
  *   sequential keep-alive client (this process) ──▶ A (under callgrind) ──global fetch──▶ B
  *
  * For each cell (runtime × framework × variant): start B, then A under
- * `valgrind --tool=callgrind --instr-atstart=no` with the flags in {@link STEADY_FLAGS}; send the
+ * `valgrind --tool=callgrind --instr-atstart=no` with the flags of steady-flags.ts; send the
  * warm-up requests; have A do a full GC, then send the settling requests (see {@link measure});
  * `callgrind_control -i on`; send the measured requests one after the other on one keep-alive
  * connection; dump; `callgrind_control -i off`; stop A and read the dump. Every answer is checked:
@@ -47,10 +47,17 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cliArgs } from './cli-args.ts';
-import { client, type Framework, type RunningServer, startServer, taskset } from './harness.ts';
+import {
+  allocationWindow,
+  client,
+  type Framework,
+  type RunningServer,
+  startServer,
+  taskset,
+} from './harness.ts';
 import { issuer, newSecret } from './passports.ts';
 import { nodeFor } from './runtimes.ts';
-import { STEADY_FLAGS, steadyFlags } from './steady-flags.ts';
+import { STEADY_FLAGS_SUMMARY, steadyFlags } from './steady-flags.ts';
 import { request, type Variant } from './variants.ts';
 
 /** The variants measured per framework; the first of `floors` is what the others are compared to. */
@@ -129,25 +136,6 @@ function list(value: string): string[] {
 
 function nodeVersion(binary: string): string {
   return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
-}
-
-/**
- * server.ts's allocation window: `alloc start` makes A do a full GC and start a GC profiler;
- * `alloc stop` answers how many GCs ran since (and how many bytes were allocated).
- */
-function allocationWindow(
-  server: RunningServer,
-  message: 'alloc start' | 'alloc stop',
-): Promise<{ gcs?: number; allocated?: number }> {
-  return new Promise((resolve) => {
-    const onMessage = (answer: unknown) => {
-      if (typeof answer !== 'object' || answer === null || !('alloc' in answer)) return;
-      server.child.off('message', onMessage);
-      resolve((answer as { alloc: { gcs?: number; allocated?: number } }).alloc);
-    };
-    server.child.on('message', onMessage);
-    server.child.send(message);
-  });
 }
 
 /** `callgrind_control -i on|off PID`: switch A's instruction counting (through vgdb). */
@@ -370,7 +358,7 @@ async function main(): Promise<void> {
     warmup,
     settle,
     repeat,
-    flags: `${STEADY_FLAGS.join(' ')} (Node 20: and --no-incremental-marking)`,
+    flags: STEADY_FLAGS_SUMMARY,
     core: CORE,
   };
   if (args.merge) {

@@ -158,6 +158,34 @@ export function startServer(spec: ServerSpec, options: StartOptions = {}): Promi
   });
 }
 
+/** What server.ts answers to `alloc stop` (see its `allocationWindow`). */
+export interface AllocationWindow {
+  readonly allocated: number;
+  readonly allocatedNewSpace: number;
+  readonly retained: number;
+  /** GCs since `alloc start`. */
+  readonly gcs: number;
+}
+
+/**
+ * Ask A over IPC to open (`alloc start`: full GC, GC profiler on), move the start of (`alloc mark`)
+ * or close (`alloc stop`) its allocation window; resolves with A's answer.
+ */
+export function allocationWindow(
+  server: RunningServer,
+  message: 'alloc start' | 'alloc mark' | 'alloc stop',
+): Promise<AllocationWindow> {
+  return new Promise((resolve) => {
+    const onMessage = (answer: unknown) => {
+      if (typeof answer !== 'object' || answer === null || !('alloc' in answer)) return;
+      server.child.off('message', onMessage);
+      resolve((answer as { alloc: AllocationWindow }).alloc);
+    };
+    server.child.on('message', onMessage);
+    server.child.send(message);
+  });
+}
+
 /** Options of {@link load}. */
 export interface LoadOptions {
   readonly url: string;

@@ -191,17 +191,13 @@ async function main(): Promise<void> {
   process.on('disconnect', () => {
     void close().finally(() => process.exit(0));
   });
-  // callgrind.ts asks for a full GC (A runs with --expose-gc) just before it starts counting, so
-  // every measurement starts from the same heap and no old-generation GC left over from the
-  // warm-up lands in one measurement and not in the next.
+  // callgrind.ts and alloc.ts open a window with a full GC (A runs with --expose-gc), so every
+  // measurement starts from the same heap and no old-generation GC left over from the warm-up
+  // lands in one measurement and not in the next.
   process.on('message', (message) => {
     if (message === 'alloc start' || message === 'alloc mark' || message === 'alloc stop') {
       process.send?.({ alloc: allocationWindow(message) });
-      return;
     }
-    if (message !== 'gc') return;
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.('gc done');
   });
 }
 

@@ -12,7 +12,7 @@
  *   scavenges (and, as objects got promoted, mark-compacts) fell into the window, and how many
  *   mark-compacts fell into a window decided several percent of the figure.
  * - `--no-flush-bytecode`: functions keep their bytecode (and tiering state) across GCs.
- * Besides, A runs with `--expose-gc`; it does one full GC (asked over IPC) before counting starts.
+ * Besides, A runs with `--expose-gc`; it does one full GC (asked over IPC) before the settling requests.
  */
 export const STEADY_FLAGS = [
   '--predictable',
@@ -31,5 +31,10 @@ export const STEADY_FLAGS = [
  * 2,000 requests of every Nest and Express cell. Newer V8s do not, and keep the default.
  */
 export function steadyFlags(runtime: string): readonly string[] {
-  return runtime === '20' ? [...STEADY_FLAGS, '--no-incremental-marking'] : STEADY_FLAGS;
+  return runtime === '20' ? [...STEADY_FLAGS, ...NODE_20_FLAGS] : STEADY_FLAGS;
 }
+
+const NODE_20_FLAGS = ['--no-incremental-marking'] as const;
+
+/** The flags as results record them. */
+export const STEADY_FLAGS_SUMMARY = `${STEADY_FLAGS.join(' ')} (Node 20: and ${NODE_20_FLAGS.join(' ')})`;
